@@ -7,8 +7,11 @@
 //! files, rosters, CSV, manifests, the CLI) lives around it.
 #![deny(missing_docs)]
 
+pub mod ensemble;
 pub mod error;
 pub mod model;
+pub mod output;
+pub mod roster;
 pub mod scenario;
 
 pub use error::{Error, Result};
