@@ -1,0 +1,456 @@
+//! Per-year parameter values, computed once per run (STYLE.md point 4):
+//! every schedule is evaluated here for every year (and kind, and channel
+//! where it is per-kind or per-channel), and every sampler is built here,
+//! so the per-community step only reads numbers.
+
+use crate::scenario::{Cohort, Distribution, Kind, Scenario};
+use crate::{Error, Result};
+use rand::Rng;
+use rand_distr::{Beta, Distribution as _, Normal, Poisson};
+
+use super::state::kind_index;
+
+/// An entry distribution ready to sample.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Sampler {
+    /// Always this value: no draw.
+    Constant(f64),
+    /// A normal restricted to `[min, max]` by rejection: the first draw
+    /// inside the window is kept (never clamped). Validation guarantees the
+    /// window holds probability ≥ 1e-6, so the loop ends.
+    TruncatedNormal {
+        /// The untruncated normal.
+        normal: Normal<f64>,
+        /// Lower bound, inclusive.
+        min: f64,
+        /// Upper bound, inclusive.
+        max: f64,
+    },
+    /// A beta distribution on [0, 1].
+    Beta(Beta<f64>),
+}
+
+impl Sampler {
+    fn new(distribution: &Distribution, what: &str) -> Result<Sampler> {
+        Ok(match *distribution {
+            Distribution::Constant(value) => Sampler::Constant(value),
+            Distribution::Normal { mean, sd, min, max } => {
+                if !(sd > 0.0 && sd.is_finite() && mean.is_finite() && min <= max) {
+                    return Err(invalid(what, "a truncated normal needs sd > 0 and min ≤ max"));
+                }
+                Sampler::TruncatedNormal {
+                    normal: Normal::new(mean, sd).map_err(|e| invalid(what, &e.to_string()))?,
+                    min,
+                    max,
+                }
+            }
+            Distribution::Beta { a, b } => {
+                Sampler::Beta(Beta::new(a, b).map_err(|e| invalid(what, &e.to_string()))?)
+            }
+        })
+    }
+
+    /// One value; the number of draws consumed depends only on the values
+    /// drawn (none for a constant).
+    #[inline]
+    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Sampler::Constant(value) => *value,
+            Sampler::TruncatedNormal { normal, min, max } => loop {
+                let x = normal.sample(rng);
+                if x >= *min && x <= *max {
+                    break x;
+                }
+            },
+            Sampler::Beta(beta) => beta.sample(rng),
+        }
+    }
+}
+
+/// A channel's fixed attributes and entry samplers.
+#[derive(Clone, Debug)]
+pub(crate) struct ChannelPlan {
+    /// The cohort of its recruits.
+    pub(crate) cohort: Cohort,
+    /// Tenure at which rotation is certain; 0 = never.
+    pub(crate) secondment_years: u32,
+    /// Entry age.
+    pub(crate) age: Sampler,
+    /// Entry knowledge.
+    pub(crate) knowledge: Sampler,
+    /// Entry experience.
+    pub(crate) experience: Sampler,
+    /// Entry trust.
+    pub(crate) trust: Sampler,
+}
+
+/// A channel's values in one year.
+#[derive(Clone, Debug)]
+pub(crate) struct ChannelYear {
+    /// `local_c`: scales trust learning.
+    pub(crate) localness: f64,
+    /// `base_c` of the turnover hazard.
+    pub(crate) turnover: f64,
+    /// `openness(year) · promo_c`, the promotion hazard before the skill
+    /// factor.
+    pub(crate) promotion: f64,
+    /// Candidates offered per vacant seat, per kind:
+    /// Poisson(supply · kindmult · A_c), `None` when the mean is 0 (no draw).
+    pub(crate) offers: [Option<Poisson<f64>>; 2],
+}
+
+/// Every parameter value of one year.
+#[derive(Clone, Debug)]
+pub(crate) struct YearPlan {
+    /// The calendar year.
+    pub(crate) year: i32,
+    /// Whether step 5 runs this year.
+    pub(crate) election: bool,
+    /// Issues per type and kind: Poisson(λ_kind · m_j), `None` when 0.
+    pub(crate) issues: [[Option<Poisson<f64>>; 3]; 2],
+    /// m_j, normalised to sum 1 (all 0 if every weight is 0).
+    pub(crate) mix: [f64; 3],
+    /// d_j.
+    pub(crate) difficulty: [f64; 3],
+    /// q.
+    pub(crate) escalation: f64,
+    /// γ.
+    pub(crate) gamma: f64,
+    /// ω.
+    pub(crate) omega: f64,
+    /// β.
+    pub(crate) beta: f64,
+    /// α_e.
+    pub(crate) learn_experience: f64,
+    /// α_t.
+    pub(crate) learn_trust: f64,
+    /// α_k.
+    pub(crate) learn_knowledge: f64,
+    /// μ.
+    pub(crate) mentoring_rate: f64,
+    /// Minimum experience of a mentor (also `no_mentor_share`'s threshold).
+    pub(crate) mentoring_threshold: f64,
+    /// Gompertz a.
+    pub(crate) death_a: f64,
+    /// Gompertz b.
+    pub(crate) death_b: f64,
+    /// R per kind.
+    pub(crate) retirement_age: [f64; 2],
+    /// s_R.
+    pub(crate) retirement_spread: f64,
+    /// τ.
+    pub(crate) embeddedness: f64,
+    /// Promotion only strictly below this age.
+    pub(crate) promotion_max_age: f64,
+    /// The incumbent's advantage at an election.
+    pub(crate) incumbency: f64,
+    /// Selection weights (w_k, w_e, w_t).
+    pub(crate) selection: [f64; 3],
+    /// Per channel, in `Scenario::channels` order.
+    pub(crate) channels: Vec<ChannelYear>,
+}
+
+/// Per-year parameter values computed once per run from the scenario.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub(crate) start_year: i32,
+    pub(crate) years: Vec<YearPlan>,
+    pub(crate) channels: Vec<ChannelPlan>,
+    pub(crate) mentoring_window: u32,
+    pub(crate) age_cap: f64,
+    pub(crate) educated_threshold: f64,
+    pub(crate) columns: Vec<String>,
+}
+
+fn invalid(what: &str, message: &str) -> Error {
+    Error::BadInput(format!(
+        "{what}: {message} (the scenario's validation should have refused this)"
+    ))
+}
+
+/// A Poisson sampler for mean `lambda`; `None` for 0 (no draw is made).
+fn poisson(lambda: f64, what: &str) -> Result<Option<Poisson<f64>>> {
+    if lambda == 0.0 {
+        return Ok(None);
+    }
+    if !(lambda > 0.0) {
+        return Err(invalid(what, &format!("mean {lambda} is not ≥ 0")));
+    }
+    Poisson::new(lambda)
+        .map(Some)
+        .map_err(|e| invalid(what, &e.to_string()))
+}
+
+/// The election years within `start..=end`: the first is `first_year`, the
+/// next the previous plus floor(term(previous)) (at least 1).
+fn election_years(scenario: &Scenario) -> Vec<bool> {
+    let mut election = vec![false; scenario.n_years()];
+    if !scenario.elections.enabled {
+        return election;
+    }
+    let mut year = scenario.elections.first_year;
+    while year <= scenario.end_year {
+        if year >= scenario.start_year {
+            election[(year - scenario.start_year) as usize] = true;
+        }
+        let term = scenario.elections.term.at(year).floor();
+        // Validation refuses terms below 1; the guard keeps a bad value from
+        // looping forever. `as` saturates a huge term at i32::MAX.
+        let step = if term >= 1.0 { term as i32 } else { 1 };
+        match year.checked_add(step) {
+            Some(next) => year = next,
+            None => break,
+        }
+    }
+    election
+}
+
+impl Plan {
+    /// Precomputes every schedule for every year of `scenario`.
+    ///
+    /// # Panics
+    /// If a value that validation refuses reaches the engine (see
+    /// [`Plan::try_new`]).
+    pub fn new(scenario: &Scenario) -> Plan {
+        match Plan::try_new(scenario) {
+            Ok(plan) => plan,
+            Err(err) => panic!("{err}"),
+        }
+    }
+
+    /// Like [`Plan::new`], but returns an error instead of panicking when a
+    /// scenario value cannot be sampled (a negative or infinite Poisson
+    /// mean, bad distribution parameters, more than 65,536 channels), which
+    /// can only happen for a scenario that bypassed validation.
+    pub fn try_new(scenario: &Scenario) -> Result<Plan> {
+        if scenario.channels.len() > usize::from(u16::MAX) + 1 {
+            return Err(invalid("channels", "more than 65,536 channels"));
+        }
+        let channels = scenario
+            .channels
+            .iter()
+            .map(|channel| {
+                let what = |field: &str| format!("channels.{}.{field}", channel.name);
+                Ok(ChannelPlan {
+                    cohort: channel.cohort,
+                    secondment_years: channel.secondment_years,
+                    age: Sampler::new(&channel.age, &what("age"))?,
+                    knowledge: Sampler::new(&channel.knowledge, &what("knowledge"))?,
+                    experience: Sampler::new(&channel.experience, &what("experience"))?,
+                    trust: Sampler::new(&channel.trust, &what("trust"))?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let election = election_years(scenario);
+        let years = scenario
+            .years()
+            .zip(election)
+            .map(|(year, election)| year_plan(scenario, year, election))
+            .collect::<Result<Vec<_>>>()?;
+
+        Ok(Plan {
+            start_year: scenario.start_year,
+            years,
+            channels,
+            mentoring_window: scenario.mentoring.window,
+            age_cap: f64::from(scenario.elections.age_cap),
+            educated_threshold: scenario.observe.educated_threshold,
+            columns: super::metrics::metric_columns(scenario),
+        })
+    }
+
+    /// The number of simulated years.
+    pub fn n_years(&self) -> usize {
+        self.years.len()
+    }
+
+    /// The calendar year of year index `year_index` (0 for the start year).
+    pub fn year(&self, year_index: usize) -> i32 {
+        self.years[year_index].year
+    }
+
+    /// The calendar years simulated, in order.
+    pub fn years(&self) -> impl ExactSizeIterator<Item = i32> + '_ {
+        self.years.iter().map(|year| year.year)
+    }
+
+    /// Whether step 5 (elections) runs in `year` (false outside the run).
+    pub fn is_election_year(&self, year: i32) -> bool {
+        usize::try_from(i64::from(year) - i64::from(self.start_year))
+            .ok()
+            .and_then(|index| self.years.get(index))
+            .is_some_and(|year| year.election)
+    }
+
+    /// The metric column names, in the order of [`super::YearMetrics`]
+    /// values (the same as [`super::metric_columns`]).
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// The number of channels.
+    pub fn n_channels(&self) -> usize {
+        self.channels.len()
+    }
+}
+
+fn year_plan(scenario: &Scenario, year: i32, election: bool) -> Result<YearPlan> {
+    let issues = &scenario.issues;
+    let weights = issues.mix.as_array().map(|m| m.at(year));
+    let total: f64 = weights.iter().sum();
+    // Validation requires the weights not to be all 0; if they were in some
+    // year, no issues arise that year rather than dividing by 0.
+    let mix = if total > 0.0 {
+        weights.map(|w| w / total)
+    } else {
+        [0.0; 3]
+    };
+    let mut issue_samplers = [[None; 3]; 2];
+    for kind in Kind::ALL {
+        let rate = issues.rate.get(kind).at(year);
+        for (j, m) in mix.iter().enumerate() {
+            issue_samplers[kind_index(kind)][j] = poisson(
+                rate * m,
+                &format!("issues.rate.{} in {year}", kind.name()),
+            )?;
+        }
+    }
+
+    let openness = scenario.promotion.openness.at(year);
+    let attraction = 1.0 + scenario.promotion.attraction.at(year) * openness;
+    let channels = scenario
+        .channels
+        .iter()
+        .map(|channel| {
+            let supply = channel.supply.at(year);
+            let a_c = if channel.responds_to_openness {
+                attraction
+            } else {
+                1.0
+            };
+            let mut offers = [None; 2];
+            for kind in Kind::ALL {
+                offers[kind_index(kind)] = poisson(
+                    supply * channel.kind.get(kind).at(year) * a_c,
+                    &format!("channels.{}.supply in {year}", channel.name),
+                )?;
+            }
+            Ok(ChannelYear {
+                localness: channel.localness.at(year),
+                turnover: channel.turnover.at(year),
+                promotion: openness * channel.promotion.at(year),
+                offers,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let exits = &scenario.exits;
+    Ok(YearPlan {
+        year,
+        election,
+        issues: issue_samplers,
+        mix,
+        difficulty: issues.difficulty.as_array().map(|d| d.at(year)),
+        escalation: issues.escalation.at(year),
+        gamma: scenario.capacity.gamma.at(year),
+        omega: scenario.capacity.omega.at(year),
+        beta: scenario.capacity.beta.at(year),
+        learn_experience: scenario.learning.experience.at(year),
+        learn_trust: scenario.learning.trust.at(year),
+        learn_knowledge: scenario.learning.knowledge.at(year),
+        mentoring_rate: scenario.mentoring.rate.at(year),
+        mentoring_threshold: scenario.mentoring.threshold.at(year),
+        death_a: exits.death.a.at(year),
+        death_b: exits.death.b.at(year),
+        retirement_age: Kind::ALL.map(|kind| exits.retirement.age.get(kind).at(year)),
+        retirement_spread: exits.retirement.spread.at(year),
+        embeddedness: exits.embeddedness.at(year),
+        promotion_max_age: scenario.promotion.max_age.at(year),
+        incumbency: scenario.elections.incumbency.at(year),
+        selection: [
+            scenario.selection.knowledge.at(year),
+            scenario.selection.experience.at(year),
+            scenario.selection.trust.at(year),
+        ],
+        channels,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::scenario;
+    use crate::scenario::{Schedule, Shape};
+
+    #[test]
+    fn election_years_step_by_the_term_of_the_previous_election() {
+        let mut s = scenario();
+        s.start_year = 1949;
+        s.end_year = 2030;
+        s.elections.first_year = 1954;
+        s.elections.term = Schedule {
+            shape: Shape::Stepwise(vec![(1949.0, 3.0), (2018.0, 5.0)]),
+            scale: 1.0,
+        };
+        let plan = Plan::new(&s);
+        let elected: Vec<i32> = plan.years().filter(|&y| plan.is_election_year(y)).collect();
+        // 1954 + 3k up to 2017 (the term of 2017 is still 3), then +5 from
+        // 2020 (the term in 2020 is 5).
+        let mut expected: Vec<i32> = (1954..=2017).step_by(3).collect();
+        assert_eq!(expected.last(), Some(&2017));
+        expected.extend([2020, 2025, 2030]);
+        assert_eq!(elected, expected);
+    }
+
+    #[test]
+    fn election_term_is_rounded_down_and_at_least_one() {
+        let mut s = scenario();
+        s.start_year = 2000;
+        s.end_year = 2012;
+        s.elections.first_year = 1995;
+        s.elections.term = Schedule::constant(2.9);
+        let plan = Plan::new(&s);
+        let elected: Vec<i32> = plan.years().filter(|&y| plan.is_election_year(y)).collect();
+        assert_eq!(elected, vec![2001, 2003, 2005, 2007, 2009, 2011]);
+        s.elections.enabled = false;
+        let plan = Plan::new(&s);
+        assert!(!plan.years().any(|y| plan.is_election_year(y)));
+    }
+
+    #[test]
+    fn mix_is_normalised_and_zero_means_no_draw() {
+        let mut s = scenario();
+        s.issues.mix.interpersonal = Schedule::constant(2.0);
+        s.issues.mix.managerial = Schedule::constant(1.0);
+        s.issues.mix.technical = Schedule::constant(1.0);
+        s.issues.rate.rural = Schedule::constant(0.0);
+        let plan = Plan::new(&s);
+        assert_eq!(plan.years[0].mix, [0.5, 0.25, 0.25]);
+        assert!(plan.years[0].issues[1].iter().all(Option::is_none));
+        assert!(plan.years[0].issues[0].iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn truncated_normal_rejects_instead_of_clamping() {
+        let sampler = Sampler::new(
+            &Distribution::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: 2.0,
+                max: 2.5,
+            },
+            "test",
+        )
+        .unwrap();
+        let mut rng = crate::model::community_rng(&crate::model::StreamKey::new(1, 0, None), 0, 0);
+        let draws: Vec<f64> = (0..2000).map(|_| sampler.sample(&mut rng)).collect();
+        assert!(draws.iter().all(|x| (2.0..=2.5).contains(x)));
+        // Clamping would pile mass on the bounds; rejection never hits them.
+        assert!(draws.iter().all(|&x| x != 2.0 && x != 2.5));
+        // The truncated normal's density falls across the window: more
+        // draws in the lower half than in the upper one.
+        let lower = draws.iter().filter(|&&x| x < 2.25).count();
+        assert!(lower > 1100, "{lower}");
+    }
+}
