@@ -2,15 +2,17 @@
 //! then run. Nothing is created on disk before every input has been read and
 //! checked.
 
+use crate::progress::Progress;
 use clap::{Parser, Subcommand};
-use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Instant, SystemTime};
-use succession::ensemble::{self, Estimate, Point, RunRecord, Study};
-use succession::output::{Existing, RunFolder};
-use succession::scenario::{self, Override, Scenario, Source};
+use succession::ensemble::{self, Estimate, RunRecord, Shard, Study};
+use succession::manifest::{self, Manifest};
+use succession::merge::ShardSet;
+use succession::output::{self, Existing, RunFolder};
+use succession::scenario::{self, Override, Source};
+use succession::sweep::{self, Design};
 use succession::{Error, Result, roster};
 
 /// Community elite succession: run scenarios of the MODEL.md model.
@@ -23,13 +25,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a scenario (all replicates) and write timeseries.csv and manifest.json.
+    /// Run a scenario (every sweep point and replicate) and write its CSV and manifest.
     Run(RunArgs),
     /// Validate a scenario without running it: print it resolved, the number
     /// of runs and the estimated memory and output size.
     Check(CheckArgs),
     /// Print every scenario parameter: path, default, unit or range, meaning.
     Params,
+    /// Combine the complete shards of a study into the files one whole run writes.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -45,7 +49,7 @@ struct ScenarioArgs {
 struct RunArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
-    /// The run's output folder (default: out/<name>/).
+    /// The run's output folder (default: out/<name>/, out/<name>/shard-I-of-N/ for a shard).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Worker threads (default: all cores). Output does not depend on it.
@@ -54,6 +58,12 @@ struct RunArgs {
     /// Write every run's roster at the end of YEAR to roster_<YEAR>.csv, repeatable.
     #[arg(long = "snapshot", value_name = "YEAR")]
     snapshots: Vec<i32>,
+    /// Run only shard I of N (0 <= I < N); default from SLURM_ARRAY_TASK_ID/COUNT.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Finish an interrupted run (or add replicates) in an existing folder.
+    #[arg(long, conflicts_with = "force")]
+    resume: bool,
     /// Replace an existing output folder.
     #[arg(long)]
     force: bool,
@@ -68,6 +78,19 @@ struct CheckArgs {
     scenario: ScenarioArgs,
 }
 
+#[derive(Debug, clap::Args)]
+struct MergeArgs {
+    /// The shard folders (all of them, in any order).
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// The merged run folder.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Replace an existing output folder.
+    #[arg(long)]
+    force: bool,
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
@@ -77,12 +100,18 @@ pub fn run(cli: Cli) -> Result<()> {
             params_command();
             Ok(())
         }
+        Command::Merge(args) => merge_command(args),
     }
 }
 
-/// Reads the scenario, the overrides and the roster into a study.
-fn build_study(args: &ScenarioArgs, snapshots: &[i32]) -> Result<(Study, Vec<Override>)> {
-    let overrides = args.sets.iter().map(|s| Override::parse_set(s)).collect::<Result<Vec<_>>>()?;
+/// Reads the scenario, the overrides, the sweep design and the roster into
+/// a study, resolving every point once so that any bad input fails here.
+fn build_study(args: &ScenarioArgs, snapshots: &[i32], shard: Option<Shard>) -> Result<Study> {
+    let overrides = args
+        .sets
+        .iter()
+        .map(|s| Override::parse_set(s))
+        .collect::<Result<Vec<_>>>()?;
     let source = Source::read(&args.scenario)?;
     let scenario = source.resolve(&overrides)?;
     for &year in snapshots {
@@ -93,19 +122,43 @@ fn build_study(args: &ScenarioArgs, snapshots: &[i32]) -> Result<(Study, Vec<Ove
             )));
         }
     }
+    let design = match &scenario.sweep {
+        Some(sweep) => sweep::design(sweep, scenario.seed, &args.scenario.display().to_string())?,
+        None => Design::single(),
+    };
     let roster = match &scenario.init.roster {
         Some(path) => Some(roster::read(path, &scenario)?),
         None => None,
     };
-    let point = Point { index: 0, values: Vec::new(), scenario: scenario.clone() };
     let mut snapshots = snapshots.to_vec();
     snapshots.sort_unstable();
     snapshots.dedup();
-    Ok((Study { scenario, points: vec![point], roster, snapshots }, overrides))
+    let study = Study {
+        source,
+        overrides,
+        scenario,
+        design,
+        roster,
+        snapshots,
+        shard,
+    };
+    study.validate_points()?;
+    Ok(study)
 }
 
-fn threads_in(pool_threads: Option<u16>) -> usize {
-    pool_threads.map_or_else(rayon::current_num_threads, usize::from)
+/// `--shard I/N`, else the Slurm job array's task, else none.
+fn shard_of(flag: Option<&str>) -> Result<Option<Shard>> {
+    if let Some(text) = flag {
+        return Shard::parse(text).map(Some);
+    }
+    let id = std::env::var("SLURM_ARRAY_TASK_ID").ok();
+    let count = std::env::var("SLURM_ARRAY_TASK_COUNT").ok();
+    match (id, count) {
+        (Some(id), Some(count)) => Shard::parse(&format!("{id}/{count}"))
+            .map(Some)
+            .map_err(|_| Error::BadInput(format!("SLURM_ARRAY_TASK_ID={id}, SLURM_ARRAY_TASK_COUNT={count}: not a shard I/N (use --array=0-(N-1))"))),
+        _ => Ok(None),
+    }
 }
 
 /// Refuses a study that would not fit in this machine's memory.
@@ -122,117 +175,173 @@ fn check_fits(estimate: &Estimate) -> Result<()> {
     Ok(())
 }
 
-#[derive(Serialize)]
-struct Manifest<'a> {
-    tool: &'static str,
-    version: &'static str,
-    scenario_file: String,
-    overrides: Vec<String>,
-    status: &'static str,
-    started: String,
-    finished: Option<String>,
-    seconds: Option<f64>,
-    threads: usize,
-    snapshots: &'a [i32],
-    estimate: Estimate,
-    runs: &'a [RunRecord],
-    scenario: &'a Scenario,
-}
-
 fn run_command(args: RunArgs) -> Result<()> {
-    let (study, overrides) = build_study(&args.scenario, &args.snapshots)?;
-    let threads = threads_in(args.threads);
+    let shard = shard_of(args.shard.as_deref())?;
+    let study = build_study(&args.scenario, &args.snapshots, shard)?;
+    let threads = args
+        .threads
+        .map_or_else(rayon::current_num_threads, usize::from);
     let estimate = study.estimate(threads);
     check_fits(&estimate)?;
-    let dir = args.out.clone().unwrap_or_else(|| Path::new("out").join(&study.scenario.name));
-    let existing = if args.force { Existing::Replace } else { Existing::Refuse };
-    let folder = RunFolder::check(&dir, existing)?;
+    let dir = args.out.clone().unwrap_or_else(|| {
+        let base = Path::new("out").join(&study.scenario.name);
+        match shard {
+            Some(s) => base.join(format!("shard-{}-of-{}", s.index, s.count)),
+            None => base,
+        }
+    });
+    let identity = manifest::identity(&study);
 
+    // Decide what exists and what is left to run, still without writing.
+    let previous = if args.resume && dir.join("manifest.json").exists() {
+        let previous = Manifest::read(&dir)?;
+        if previous.identity != identity || previous.shard != shard {
+            return Err(Error::BadInput(format!(
+                "{}: --resume refused: the folder was made from a different scenario, sweep, snapshot set or shard; \
+                 use another --out, or --force to start over",
+                dir.display()
+            )));
+        }
+        Some(previous)
+    } else {
+        let existing = if args.force {
+            Existing::Replace
+        } else {
+            Existing::Refuse
+        };
+        RunFolder::check(&dir, existing)?;
+        None
+    };
+    let folder = RunFolder { dir };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Runtime(format!("cannot start {threads} threads: {e}")))?;
 
     // All input is valid: from here on, failures are runtime failures.
-    folder.create()?;
-    let started_at = Instant::now();
-    let started = timestamp();
-    let mut records: Vec<RunRecord> = study
-        .runs()
-        .into_iter()
-        .map(|(point, replicate)| RunRecord {
-            point,
-            replicate,
-            stream_key: String::new(),
-            status: "pending".into(),
-            seconds: 0.0,
-        })
+    let runs = study.runs();
+    if previous.is_some() {
+        folder.create_parts_dir()?;
+        folder.remove_temporaries()?;
+        for kind in study.part_kinds() {
+            folder.split_into_parts(&format!("{kind}.csv"), &kind)?;
+        }
+    } else {
+        folder.create()?;
+        output::write_atomically(
+            &folder.file("points.csv"),
+            output::points_csv(&study.design).as_bytes(),
+        )?;
+    }
+    let done_before: BTreeSet<(u32, u32)> = runs
+        .iter()
+        .copied()
+        .filter(|&(p, r)| folder.part(ensemble::TIMESERIES, p, r).exists())
         .collect();
-    let scenario_file = args.scenario.scenario.display().to_string();
-    let override_texts: Vec<String> =
-        overrides.iter().map(|o| format!("{}={}", o.path, o.value)).collect();
-    let manifest = |status: &'static str, records: &[RunRecord], finished: bool| {
-        let manifest = Manifest {
-            tool: "succession",
-            version: env!("CARGO_PKG_VERSION"),
-            scenario_file: scenario_file.clone(),
-            overrides: override_texts.clone(),
-            status,
-            started: started.clone(),
-            finished: finished.then(timestamp),
-            seconds: finished.then(|| started_at.elapsed().as_secs_f64()),
-            threads,
-            snapshots: &study.snapshots,
-            estimate,
-            runs: records,
-            scenario: &study.scenario,
-        };
-        ensemble::write_json(&folder.file("manifest.json"), &manifest)
-    };
-    manifest("running", &records, false)?;
+    let pending: Vec<(u32, u32)> = runs
+        .iter()
+        .copied()
+        .filter(|run| !done_before.contains(run))
+        .collect();
+    let earlier_seconds: BTreeMap<(u32, u32), f64> = previous
+        .iter()
+        .flat_map(|m| m.runs.iter())
+        .filter(|r| r.status == "complete")
+        .map(|r| ((r.point, r.replicate), r.seconds))
+        .collect();
 
-    let total = records.len();
-    let done = AtomicUsize::new(0);
-    let log = Mutex::new(());
-    let quiet = args.quiet;
-    let on_done = |record: &RunRecord| {
-        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-        if !quiet {
-            let _guard = log.lock();
-            eprintln!(
-                "run {n}/{total} done (point {}, replicate {}) in {:.1} s",
-                record.point, record.replicate, record.seconds
-            );
+    let started_at = Instant::now();
+    let mut manifest = Manifest {
+        tool: "succession".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        scenario_file: args.scenario.scenario.display().to_string(),
+        overrides: args.scenario.sets.clone(),
+        status: "running".into(),
+        started: timestamp(),
+        finished: None,
+        seconds: None,
+        threads,
+        shard,
+        snapshots: study.snapshots.clone(),
+        estimate,
+        identity,
+        runs: runs
+            .iter()
+            .map(|&(point, replicate)| {
+                let complete = done_before.contains(&(point, replicate));
+                RunRecord {
+                    point,
+                    replicate,
+                    stream_key: study.stream_key(point, replicate).to_hex(),
+                    status: if complete { "complete" } else { "pending" }.into(),
+                    seconds: earlier_seconds
+                        .get(&(point, replicate))
+                        .copied()
+                        .unwrap_or(0.0),
+                }
+            })
+            .collect(),
+        scenario: serde_json::to_value(&study.scenario)
+            .map_err(|e| Error::Runtime(e.to_string()))?,
+    };
+    manifest.write(&folder.dir)?;
+
+    let progress = Progress::new(pending.len() as u64, args.quiet);
+    if !done_before.is_empty() {
+        progress.note(&format!(
+            "resuming: {} of {} runs already complete",
+            done_before.len(),
+            runs.len()
+        ));
+    }
+    let outcome = pool
+        .install(|| study.execute(&folder, &pending, &|_| progress.inc()))
+        .and_then(|finished| {
+            study.assemble(&folder)?;
+            if shard.is_none() {
+                let runs_csv = std::fs::read_to_string(folder.file("runs.csv"))
+                    .map_err(|e| Error::io(folder.file("runs.csv"), e))?;
+                let summary = output::summary_csv(&study.design, &runs_csv)?;
+                output::write_atomically(&folder.file("summary.csv"), summary.as_bytes())?;
+            }
+            Ok(finished)
+        });
+    progress.finish();
+    let finished = match outcome {
+        Ok(finished) => finished,
+        Err(e) => {
+            // Keep what was written: finished runs stay as part files for --resume.
+            manifest.status = "failed".into();
+            manifest.finished = Some(timestamp());
+            let _ = manifest.write(&folder.dir);
+            return Err(e);
         }
     };
-    let outcome = pool.install(|| study.execute(&folder, &on_done)).and_then(|finished| {
-        study.assemble(&folder)?;
-        Ok(finished)
-    });
-    match outcome {
-        Ok(finished) => {
-            records = finished;
-            manifest("complete", &records, true)?;
-            if !quiet {
-                eprintln!(
-                    "wrote {} ({} runs, {:.1} s)",
-                    folder.dir.display(),
-                    total,
-                    started_at.elapsed().as_secs_f64()
-                );
-            }
-            Ok(())
-        }
-        Err(e) => {
-            // Keep what was written; say in the manifest that the run failed.
-            let _ = manifest("failed", &records, true);
-            Err(e)
+    for record in finished {
+        let position = manifest
+            .runs
+            .iter()
+            .position(|r| (r.point, r.replicate) == (record.point, record.replicate));
+        if let Some(i) = position {
+            manifest.runs[i] = record;
         }
     }
+    manifest.status = "complete".into();
+    manifest.finished = Some(timestamp());
+    manifest.seconds = Some(started_at.elapsed().as_secs_f64());
+    manifest.write(&folder.dir)?;
+    folder.remove_parts()?;
+    progress.note(&format!(
+        "wrote {} ({} runs, {:.1} s)",
+        folder.dir.display(),
+        pending.len(),
+        started_at.elapsed().as_secs_f64()
+    ));
+    Ok(())
 }
 
 fn check_command(args: CheckArgs) -> Result<()> {
-    let (study, _) = build_study(&args.scenario, &[])?;
+    let study = build_study(&args.scenario, &[], None)?;
     let threads = rayon::current_num_threads();
     let estimate = study.estimate(threads);
     let s = &study.scenario;
@@ -249,7 +358,7 @@ fn check_command(args: CheckArgs) -> Result<()> {
     println!(
         "# runs: {} ({} point(s) x {} replicate(s)), {} years, {} communities per run",
         estimate.runs,
-        study.points.len(),
+        study.design.points.len(),
         s.replicates,
         s.n_years(),
         study.n_communities()
@@ -266,13 +375,77 @@ fn check_command(args: CheckArgs) -> Result<()> {
 fn params_command() {
     let params = scenario::params();
     let width = params.iter().map(|p| p.path.len()).max().unwrap_or(0);
-    let default_width = params.iter().map(|p| p.default.len()).max().unwrap_or(0).min(40);
+    let default_width = params
+        .iter()
+        .map(|p| p.default.len())
+        .max()
+        .unwrap_or(0)
+        .min(40);
     for p in params {
         println!(
             "{:width$}  {:default_width$}  {:24}  {}",
             p.path, p.default, p.range, p.meaning
         );
     }
+}
+
+fn merge_command(args: MergeArgs) -> Result<()> {
+    let shards = ShardSet::open(&args.shards)?;
+    let existing = if args.force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    let folder = RunFolder::check(&args.out, existing)?;
+    let design = shards.design()?;
+    let started_at = Instant::now();
+
+    folder.create()?;
+    output::write_atomically(
+        &folder.file("points.csv"),
+        output::points_csv(&design).as_bytes(),
+    )?;
+    let first = &shards.manifests[0];
+    let mut names = vec!["timeseries.csv".to_string(), "runs.csv".to_string()];
+    names.extend(first.snapshots.iter().map(|y| format!("roster_{y}.csv")));
+    for name in &names {
+        shards.interleave(name, &folder)?;
+    }
+    let runs_csv = std::fs::read_to_string(folder.file("runs.csv"))
+        .map_err(|e| Error::io(folder.file("runs.csv"), e))?;
+    output::write_atomically(
+        &folder.file("summary.csv"),
+        output::summary_csv(&design, &runs_csv)?.as_bytes(),
+    )?;
+
+    let mut runs: Vec<RunRecord> = shards
+        .manifests
+        .iter()
+        .flat_map(|m| m.runs.iter().cloned())
+        .collect();
+    runs.sort_by_key(|r| (r.point, r.replicate));
+    let merged = Manifest {
+        status: "complete".into(),
+        started: shards
+            .manifests
+            .iter()
+            .map(|m| m.started.clone())
+            .min()
+            .unwrap_or_default(),
+        finished: Some(timestamp()),
+        seconds: Some(started_at.elapsed().as_secs_f64()),
+        shard: None,
+        runs,
+        ..first.clone()
+    };
+    merged.write(&folder.dir)?;
+    folder.remove_parts()?;
+    eprintln!(
+        "merged {} shards into {}",
+        shards.dirs.len(),
+        folder.dir.display()
+    );
+    Ok(())
 }
 
 fn timestamp() -> String {

@@ -6,44 +6,76 @@
 //! Runs are independent: each has its own streams (MODEL.md section 3), so
 //! the bytes written do not depend on the thread count or on which run
 //! finishes first; part files are assembled in (point, replicate) order.
+//! A point's scenario and plan are rebuilt when its runs start, so memory
+//! does not grow with the number of points either.
 
 use crate::model::{self, Community, Plan, StreamKey};
 use crate::output::{self, RunFolder};
 use crate::roster::{self, Roster};
-use crate::scenario::{Scenario, SeedMode};
-use crate::{Error, Result};
+use crate::scenario::{Override, Scenario, SeedMode, Source};
+use crate::sweep::Design;
+use crate::{Error, Result, summary};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
-/// One parameter point of a study: the scenario with the point's values
-/// applied.
-#[derive(Clone, Debug)]
-pub struct Point {
-    /// Position in the study, from 0.
+/// One shard of a study split for a cluster: shard `index` of `count` runs
+/// every run whose position in (point, replicate) order is `index` modulo
+/// `count`, which balances both the number of runs and their cost across
+/// points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// From 0 to `count − 1`.
     pub index: u32,
-    /// The swept paths and their values at this point (empty without a sweep).
-    pub values: Vec<(String, f64)>,
-    /// The resolved scenario at this point.
-    pub scenario: Scenario,
+    /// Number of shards.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Parses `I/N`.
+    pub fn parse(text: &str) -> Result<Shard> {
+        let bad = || {
+            Error::BadInput(format!(
+                "--shard {text}: expected I/N with 0 <= I < N, e.g. 0/4"
+            ))
+        };
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let index: u32 = i.trim().parse().map_err(|_| bad())?;
+        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the run at `position` in (point, replicate) order is ours.
+    pub fn owns(&self, position: usize) -> bool {
+        position % self.count as usize == self.index as usize
+    }
 }
 
 /// Everything resolved before a run starts.
 #[derive(Clone, Debug)]
 pub struct Study {
-    /// The scenario as resolved (before any sweep values).
+    /// The scenario file, merged with its `extends` chain and defaults.
+    pub source: Source,
+    /// `--set` overrides, applied before each point's values.
+    pub overrides: Vec<Override>,
+    /// The scenario as resolved with the overrides (before sweep values).
     pub scenario: Scenario,
-    /// At least one point.
-    pub points: Vec<Point>,
+    /// The sweep's points (one empty point without a sweep).
+    pub design: Design,
     /// The initial roster, when `[init] roster` is given.
     pub roster: Option<Roster>,
     /// Years whose end-of-year state is written as `roster_<year>.csv`.
     pub snapshots: Vec<i32>,
+    /// The shard this process runs, if the study is split.
+    pub shard: Option<Shard>,
 }
 
 /// The manifest's record of one run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunRecord {
     /// Point index.
     pub point: u32,
@@ -52,16 +84,17 @@ pub struct RunRecord {
     /// The ChaCha8 key of the run's streams, 64 hex digits (seed,
     /// replicate and, with independent seeds, point; MODEL.md section 3).
     pub stream_key: String,
-    /// `complete` once its rows are on disk.
+    /// `pending`, or `complete` once its rows are on disk.
     pub status: String,
-    /// Wall time of the run in seconds.
+    /// Wall time of the run in seconds (0 for a run completed by an
+    /// earlier, interrupted invocation).
     pub seconds: f64,
 }
 
 /// Estimated resources of a study.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Estimate {
-    /// Number of runs (points × replicates).
+    /// Number of runs (points × replicates, of this shard).
     pub runs: u64,
     /// Community-years simulated in all.
     pub community_years: u64,
@@ -77,13 +110,58 @@ pub struct Estimate {
 /// at a time for large runs, while small runs run side by side.
 const LARGE_RUN: usize = 16_384;
 
+/// The kinds of per-run part files, besides the roster snapshots.
+pub const TIMESERIES: &str = "timeseries";
+/// Per-run summary figures.
+pub const RUNS: &str = "runs";
+
 impl Study {
-    /// Every run as (point, replicate), in output order.
-    pub fn runs(&self) -> Vec<(u32, u32)> {
-        self.points
-            .iter()
-            .flat_map(|p| (0..p.scenario.replicates).map(move |r| (p.index, r)))
+    /// Every run of the whole study as (point, replicate), in output order.
+    pub fn all_runs(&self) -> Vec<(u32, u32)> {
+        let replicates = self.scenario.replicates;
+        (0..self.design.points.len() as u32)
+            .flat_map(|p| (0..replicates).map(move |r| (p, r)))
             .collect()
+    }
+
+    /// The runs of this process (all runs, or this shard's), in order.
+    pub fn runs(&self) -> Vec<(u32, u32)> {
+        let all = self.all_runs();
+        match self.shard {
+            None => all,
+            Some(shard) => all
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| shard.owns(*i))
+                .map(|(_, r)| r)
+                .collect(),
+        }
+    }
+
+    /// The scenario at `point`: the overrides, then the point's values.
+    pub fn point_scenario(&self, point: u32) -> Result<Scenario> {
+        if self.design.paths.is_empty() {
+            return Ok(self.scenario.clone());
+        }
+        let values = &self.design.points[point as usize];
+        let mut overrides = self.overrides.clone();
+        overrides.extend(
+            self.design
+                .paths
+                .iter()
+                .zip(values)
+                .map(|(path, value)| Override {
+                    path: path.clone(),
+                    value: format_value(*value),
+                    origin: format!("sweep point {point}: {path}={}", format_value(*value)),
+                }),
+        );
+        self.source.resolve(&overrides)
+    }
+
+    /// Resolves every point once, so a bad point fails before anything runs.
+    pub fn validate_points(&self) -> Result<()> {
+        (0..self.design.points.len() as u32).try_for_each(|p| self.point_scenario(p).map(drop))
     }
 
     /// Communities per run.
@@ -100,7 +178,7 @@ impl Study {
             Some(roster) => roster.n_seats(),
             None => {
                 let s = &self.scenario;
-                let n_urban = n_urban(s.communities, s.urban_share) as usize;
+                let n_urban = model::n_urban(u64::from(s.communities), s.urban_share) as usize;
                 n_urban * s.team.seats.urban as usize
                     + (s.communities as usize - n_urban) * s.team.seats.rural as usize
             }
@@ -113,27 +191,36 @@ impl Study {
         let n_communities = self.n_communities() as u64;
         let n_seats = self.n_seats() as u64;
         let n_years = self.scenario.n_years() as u64;
-        let per_community = (std::mem::size_of::<Community>() + 2 * std::mem::size_of::<f64>()) as u64;
+        let per_community =
+            (std::mem::size_of::<Community>() + 2 * std::mem::size_of::<f64>()) as u64;
         let per_seat = std::mem::size_of::<Option<model::Leader>>() as u64;
         let run_state = n_communities * per_community + n_seats * per_seat;
-        let in_flight = if n_communities as usize >= LARGE_RUN { 1 } else { (threads as u64).min(n_runs) };
-        let roster_state = self.roster.as_ref().map_or(0, |r| r.replicates.len() as u64 * run_state);
+        let in_flight = if n_communities as usize >= LARGE_RUN {
+            1
+        } else {
+            (threads as u64).min(n_runs)
+        };
+        let roster_state = self
+            .roster
+            .as_ref()
+            .map_or(0, |r| r.replicates.len() as u64 * run_state);
         let n_columns = 3 + model::metric_columns(&self.scenario).len() as u64;
         // About 12 bytes per cell: shortest round-trip decimals of values in [0, 1].
         let timeseries = n_runs * n_years * n_columns * 12;
         let rosters = self.snapshots.len() as u64 * n_runs * n_seats * 90;
-        // Runs keep one roster snapshot buffered before writing (BufWriter) and
-        // the binary itself: a fixed allowance.
+        // The binary, thread stacks and I/O buffers: a fixed allowance.
         let fixed = 32 << 20;
         Estimate {
             runs: n_runs,
             community_years: n_runs * n_communities * n_years,
+            // A run holds its state and its initial copy while it starts.
             peak_memory_bytes: fixed + roster_state + in_flight * (run_state * 2),
             output_bytes: timeseries + rosters,
         }
     }
 
-    fn stream_key(&self, point: u32, replicate: u32) -> StreamKey {
+    /// The key of a run's streams.
+    pub fn stream_key(&self, point: u32, replicate: u32) -> StreamKey {
         let point_key = match self.scenario.seeds {
             SeedMode::Common => None,
             SeedMode::Independent => Some(point),
@@ -141,27 +228,36 @@ impl Study {
         StreamKey::new(self.scenario.seed, replicate, point_key)
     }
 
-    fn initial_communities(&self, point: &Point, replicate: u32) -> Vec<Community> {
+    fn initial_communities(&self, scenario: &Scenario, replicate: u32) -> Vec<Community> {
         match &self.roster {
             Some(roster) => roster.communities_for(replicate),
-            None => model::vacant_communities(&point.scenario),
+            None => model::vacant_communities(scenario),
         }
     }
 
-    /// Runs every run not already in `skip`, writing each run's part files
-    /// into `folder` when it completes. `on_done` is called after each run
-    /// (from worker threads) for progress reporting.
+    /// The part-file kinds of this study.
+    pub fn part_kinds(&self) -> Vec<String> {
+        let mut kinds = vec![TIMESERIES.to_string(), RUNS.to_string()];
+        kinds.extend(self.snapshots.iter().map(|y| format!("roster_{y}")));
+        kinds
+    }
+
+    /// Runs `runs`, writing each run's part files into `folder` when it
+    /// completes. `on_done` is called after each run (from worker threads)
+    /// for progress reporting.
     pub fn execute(
         &self,
         folder: &RunFolder,
+        runs: &[(u32, u32)],
         on_done: &(dyn Fn(&RunRecord) + Sync),
     ) -> Result<Vec<RunRecord>> {
-        let plans: Vec<Plan> = self.points.iter().map(|p| Plan::new(&p.scenario)).collect();
-        let runs = self.runs();
-        let one = |&(point_idx, replicate): &(u32, u32)| -> Result<RunRecord> {
+        let one = |&(point, replicate): &(u32, u32)| -> Result<RunRecord> {
             let started = Instant::now();
-            let record = self.execute_one(folder, &plans, point_idx, replicate)?;
-            let record = RunRecord { seconds: started.elapsed().as_secs_f64(), ..record };
+            let record = self.execute_one(folder, point, replicate)?;
+            let record = RunRecord {
+                seconds: started.elapsed().as_secs_f64(),
+                ..record
+            };
             on_done(&record);
             Ok(record)
         };
@@ -172,31 +268,26 @@ impl Study {
         }
     }
 
-    fn execute_one(
-        &self,
-        folder: &RunFolder,
-        plans: &[Plan],
-        point_idx: u32,
-        replicate: u32,
-    ) -> Result<RunRecord> {
-        let point = &self.points[point_idx as usize];
-        let key = self.stream_key(point_idx, replicate);
-        let communities = self.initial_communities(point, replicate);
+    fn execute_one(&self, folder: &RunFolder, point: u32, replicate: u32) -> Result<RunRecord> {
+        let scenario = self.point_scenario(point)?;
+        let plan = Plan::new(&scenario);
+        let key = self.stream_key(point, replicate);
+        let communities = self.initial_communities(&scenario, replicate);
 
         // Snapshot rows stream straight to temporary part files so a large
         // run never holds its roster text in memory.
         let mut snapshot_files = Vec::new();
         for &year in &self.snapshots {
             let kind = format!("roster_{year}");
-            let path = output::temp_name(&folder.part(&kind, point_idx, replicate));
+            let path = output::temp_name(&folder.part(&kind, point, replicate));
             let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
             snapshot_files.push((year, kind, path, BufWriter::with_capacity(1 << 20, file)));
         }
         let mut snapshot_error = None;
-        let metrics = model::run(&plans[point_idx as usize], communities, &key, &mut |year, state| {
+        let metrics = model::run(&plan, communities, &key, &mut |year, state| {
             for (snap_year, _, path, out) in snapshot_files.iter_mut() {
                 if *snap_year == year && snapshot_error.is_none() {
-                    if let Err(e) = roster::write_rows(out, &point.scenario, point_idx, replicate, state) {
+                    if let Err(e) = roster::write_rows(out, &scenario, point, replicate, state) {
                         snapshot_error = Some(Error::io(path.clone(), e));
                     }
                 }
@@ -206,19 +297,33 @@ impl Study {
             return Err(e);
         }
         for (_, kind, path, out) in snapshot_files {
-            let file = out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
+            let file = out
+                .into_inner()
+                .map_err(|e| Error::io(&path, e.into_error()))?;
             file.sync_all().map_err(|e| Error::io(&path, e))?;
-            let target = folder.part(&kind, point_idx, replicate);
+            let target = folder.part(&kind, point, replicate);
             std::fs::rename(&path, &target).map_err(|e| Error::io(&target, e))?;
         }
 
+        let columns = model::metric_columns(&scenario);
+        let figures = summary::run_figures(&scenario, &columns, &metrics);
+        let mut line = format!("{point},{replicate}");
+        for figure in &figures {
+            line.push(',');
+            if let Some(v) = figure {
+                line.push_str(&v.to_string());
+            }
+        }
+        line.push('\n');
+        folder.write_part(RUNS, point, replicate, line.as_bytes())?;
+
         let mut rows = Vec::with_capacity(metrics.len() * 512);
-        output::write_timeseries_rows(&mut rows, point_idx, replicate, &metrics)
-            .map_err(|e| Error::io(folder.part("timeseries", point_idx, replicate), e))?;
+        output::write_timeseries_rows(&mut rows, point, replicate, &metrics)
+            .map_err(|e| Error::io(folder.part(TIMESERIES, point, replicate), e))?;
         // The timeseries part lands last: its presence marks the run complete.
-        folder.write_part("timeseries", point_idx, replicate, &rows)?;
+        folder.write_part(TIMESERIES, point, replicate, &rows)?;
         Ok(RunRecord {
-            point: point_idx,
+            point,
             replicate,
             stream_key: key.to_hex(),
             status: "complete".into(),
@@ -226,22 +331,34 @@ impl Study {
         })
     }
 
-    /// Assembles the final files from the part files and removes the parts.
+    /// The `timeseries.csv` header.
+    pub fn timeseries_header(&self) -> String {
+        output::timeseries_header(&model::metric_columns(&self.scenario))
+    }
+
+    /// Assembles the final files of this process's runs from the part files.
     pub fn assemble(&self, folder: &RunFolder) -> Result<()> {
         let runs = self.runs();
-        let header = output::timeseries_header(&model::metric_columns(&self.scenario));
-        folder.assemble("timeseries.csv", "timeseries", &header, &runs)?;
+        folder.assemble(
+            "timeseries.csv",
+            TIMESERIES,
+            &self.timeseries_header(),
+            &runs,
+        )?;
+        folder.assemble("runs.csv", RUNS, &output::runs_header(), &runs)?;
         for &year in &self.snapshots {
             let kind = format!("roster_{year}");
             folder.assemble(&format!("{kind}.csv"), &kind, &roster::header(), &runs)?;
         }
-        folder.remove_parts()
+        Ok(())
     }
 }
 
-/// The number of urban communities: round(urban_share · N), halves up.
-pub fn n_urban(communities: u32, urban_share: f64) -> u32 {
-    (urban_share * f64::from(communities) + 0.5).floor() as u32
+/// A value as it is written in an override and in `points.csv`: Rust's
+/// shortest round-trip decimal, so `3.0` is written `3` and reads back as an
+/// integer where a path needs one.
+pub fn format_value(value: f64) -> String {
+    value.to_string()
 }
 
 /// Total memory of this machine in bytes, from `/proc/meminfo` (None where

@@ -9,9 +9,13 @@
 
 pub mod ensemble;
 pub mod error;
+pub mod manifest;
+pub mod merge;
 pub mod model;
 pub mod output;
 pub mod roster;
 pub mod scenario;
+pub mod summary;
+pub mod sweep;
 
 pub use error::{Error, Result};

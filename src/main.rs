@@ -3,6 +3,7 @@
 //! input) in one place.
 
 mod cli;
+mod progress;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -13,7 +14,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
-            if error.is_bad_input() { ExitCode::from(2) } else { ExitCode::from(1) }
+            if error.is_bad_input() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
         }
     }
 }

@@ -8,7 +8,8 @@
 //! files are assembled from them in (point, replicate) order at the end.
 
 use crate::model::YearMetrics;
-use crate::{Error, Result};
+use crate::sweep::Design;
+use crate::{Error, Result, summary};
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -37,7 +38,9 @@ impl RunFolder {
     /// before anything is run so that a refusal leaves nothing behind.
     pub fn check(dir: &Path, existing: Existing) -> Result<RunFolder> {
         if dir.exists() && existing == Existing::Refuse {
-            let non_empty = fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true);
+            let non_empty = fs::read_dir(dir)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(true);
             if non_empty {
                 return Err(Error::BadInput(format!(
                     "{}: output folder exists; pass --force to replace it (or --out another folder)",
@@ -46,9 +49,14 @@ impl RunFolder {
             }
         }
         if dir.exists() && !dir.is_dir() {
-            return Err(Error::BadInput(format!("{}: exists and is not a folder", dir.display())));
+            return Err(Error::BadInput(format!(
+                "{}: exists and is not a folder",
+                dir.display()
+            )));
         }
-        Ok(RunFolder { dir: dir.to_path_buf() })
+        Ok(RunFolder {
+            dir: dir.to_path_buf(),
+        })
     }
 
     /// Creates the folder (replacing an existing one if allowed by
@@ -57,6 +65,11 @@ impl RunFolder {
         if self.dir.exists() {
             fs::remove_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
         }
+        self.create_parts_dir()
+    }
+
+    /// Creates the part-file folder if it is missing.
+    pub fn create_parts_dir(&self) -> Result<()> {
         let parts = self.parts_dir();
         fs::create_dir_all(&parts).map_err(|e| Error::io(&parts, e))
     }
@@ -73,28 +86,44 @@ impl RunFolder {
 
     /// The part file of one run's rows of `kind` (`timeseries`, `roster_<year>`).
     pub fn part(&self, kind: &str, point: u32, replicate: u32) -> PathBuf {
-        self.parts_dir().join(format!("{kind}.p{point:06}.r{replicate:06}.csv"))
+        self.parts_dir()
+            .join(format!("{kind}.p{point:06}.r{replicate:06}.csv"))
     }
 
     /// Writes `contents` to a part file atomically.
-    pub fn write_part(&self, kind: &str, point: u32, replicate: u32, contents: &[u8]) -> Result<()> {
+    pub fn write_part(
+        &self,
+        kind: &str,
+        point: u32,
+        replicate: u32,
+        contents: &[u8],
+    ) -> Result<()> {
         write_atomically(&self.part(kind, point, replicate), contents)
     }
 
     /// Concatenates `header` and the part files of `kind` for `runs` (in
     /// the order given) into `name`, written atomically.
-    pub fn assemble(&self, name: &str, kind: &str, header: &str, runs: &[(u32, u32)]) -> Result<()> {
+    pub fn assemble(
+        &self,
+        name: &str,
+        kind: &str,
+        header: &str,
+        runs: &[(u32, u32)],
+    ) -> Result<()> {
         let target = self.file(name);
         let temp = temp_name(&target);
         let file = fs::File::create(&temp).map_err(|e| Error::io(&temp, e))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
-        out.write_all(header.as_bytes()).map_err(|e| Error::io(&temp, e))?;
+        out.write_all(header.as_bytes())
+            .map_err(|e| Error::io(&temp, e))?;
         for &(point, replicate) in runs {
             let part = self.part(kind, point, replicate);
             let mut input = fs::File::open(&part).map_err(|e| Error::io(&part, e))?;
             std::io::copy(&mut input, &mut out).map_err(|e| Error::io(&part, e))?;
         }
-        let file = out.into_inner().map_err(|e| Error::io(&temp, e.into_error()))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::io(&temp, e.into_error()))?;
         file.sync_all().map_err(|e| Error::io(&temp, e))?;
         fs::rename(&temp, &target).map_err(|e| Error::io(&target, e))
     }
@@ -102,6 +131,9 @@ impl RunFolder {
     /// Removes the part files once the final files are in place.
     pub fn remove_parts(&self) -> Result<()> {
         let parts = self.parts_dir();
+        if !parts.exists() {
+            return Ok(());
+        }
         fs::remove_dir_all(&parts).map_err(|e| Error::io(&parts, e))
     }
 }
@@ -154,4 +186,144 @@ pub fn write_timeseries_rows(
         out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+/// The `runs.csv` header: one row per run with its summary figures.
+pub fn runs_header() -> String {
+    let mut line = String::from("point,replicate");
+    for figure in summary::FIGURES {
+        line.push(',');
+        line.push_str(figure);
+    }
+    line.push('\n');
+    line
+}
+
+/// `points.csv`: `point` and one column per swept path.
+pub fn points_csv(design: &Design) -> String {
+    let mut text = String::from("point");
+    for path in &design.paths {
+        text.push(',');
+        text.push_str(path);
+    }
+    text.push('\n');
+    for (i, values) in design.points.iter().enumerate() {
+        text.push_str(&i.to_string());
+        for v in values {
+            text.push(',');
+            text.push_str(&v.to_string());
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// `summary.csv` from the text of `runs.csv`: one row per point with its
+/// swept values and, for each figure, the mean over replicates and the 95%
+/// interval (`<figure>_mean`, `<figure>_lo`, `<figure>_hi`).
+pub fn summary_csv(design: &Design, runs_csv: &str) -> Result<String> {
+    let mut text = String::from("point");
+    for path in &design.paths {
+        text.push(',');
+        text.push_str(path);
+    }
+    text.push_str(",replicates");
+    for figure in summary::FIGURES {
+        text.push_str(&format!(",{figure}_mean,{figure}_lo,{figure}_hi"));
+    }
+    text.push('\n');
+
+    // values[point][figure] = defined values over replicates.
+    let n_figures = summary::FIGURES.len();
+    let mut values = vec![vec![Vec::new(); n_figures]; design.points.len()];
+    let mut replicates = vec![0usize; design.points.len()];
+    for (i, line) in runs_csv.lines().enumerate().skip(1) {
+        let bad = || Error::Runtime(format!("runs.csv line {}: malformed row `{line}`", i + 1));
+        let mut cells = line.split(',');
+        let point: usize = cells.next().and_then(|c| c.parse().ok()).ok_or_else(bad)?;
+        cells.next().ok_or_else(bad)?;
+        let row = values.get_mut(point).ok_or_else(bad)?;
+        replicates[point] += 1;
+        for (figure, cell) in cells.enumerate() {
+            if !cell.is_empty() {
+                row.get_mut(figure)
+                    .ok_or_else(bad)?
+                    .push(cell.parse::<f64>().map_err(|_| bad())?);
+            }
+        }
+    }
+    for (point, figures) in values.iter().enumerate() {
+        text.push_str(&point.to_string());
+        for v in &design.points[point] {
+            text.push_str(&format!(",{v}"));
+        }
+        text.push_str(&format!(",{}", replicates[point]));
+        for figure in figures {
+            let cell = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+            match summary::interval(figure) {
+                Some((mean, lo, hi)) => {
+                    text.push_str(&format!(",{mean},{},{}", cell(lo), cell(hi)))
+                }
+                None => text.push_str(",,,"),
+            }
+        }
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// The (point, replicate) a data row starts with.
+pub fn run_of_row(line: &str) -> Option<(u32, u32)> {
+    let mut cells = line.splitn(3, ',');
+    let point = cells.next()?.parse().ok()?;
+    let replicate = cells.next()?.parse().ok()?;
+    Some((point, replicate))
+}
+
+impl RunFolder {
+    /// Splits the final file `name` back into per-run part files of `kind`,
+    /// for the runs whose part is missing (used by `--resume` on a folder
+    /// whose runs were already assembled, e.g. to add replicates).
+    pub fn split_into_parts(&self, name: &str, kind: &str) -> Result<()> {
+        let path = self.file(name);
+        let Ok(text) = fs::read_to_string(&path) else {
+            return Ok(());
+        };
+        let mut lines = text.lines().skip(1).peekable();
+        while let Some(first) = lines.next() {
+            let run = run_of_row(first).ok_or_else(|| {
+                Error::Runtime(format!("{}: malformed row `{first}`", path.display()))
+            })?;
+            let mut chunk = String::from(first);
+            chunk.push('\n');
+            while let Some(next) = lines.peek() {
+                if run_of_row(next) != Some(run) {
+                    break;
+                }
+                chunk.push_str(next);
+                chunk.push('\n');
+                lines.next();
+            }
+            if !self.part(kind, run.0, run.1).exists() {
+                self.write_part(kind, run.0, run.1, chunk.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes leftover temporary files of an interrupted invocation.
+    pub fn remove_temporaries(&self) -> Result<()> {
+        for dir in [self.dir.clone(), self.parts_dir()] {
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "tmp") {
+                    fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+                }
+            }
+        }
+        Ok(())
+    }
 }

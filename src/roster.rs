@@ -102,7 +102,9 @@ pub fn read(path: &Path, scenario: &Scenario) -> Result<Roster> {
     let shown = path.display().to_string();
     let file = std::fs::File::open(path)
         .map_err(|e| Error::BadInput(format!("{shown}: cannot read roster: {e}")))?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(file);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(file);
     let header = reader
         .headers()
         .map_err(|e| Error::input(format!("{shown}:1:1"), "header", e.to_string()))?
@@ -120,14 +122,21 @@ pub fn read(path: &Path, scenario: &Scenario) -> Result<Roster> {
         ));
     }
 
-    let mut builder = Builder { point: None, replicates: Vec::new() };
+    let mut builder = Builder {
+        point: None,
+        replicates: Vec::new(),
+    };
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
             Error::input(format!("{shown}:{line}:1"), "row", e.to_string())
         })?;
         let line = record.position().map_or(0, |p| p.line());
-        let row = RowReader { shown: &shown, line, record: &record };
+        let row = RowReader {
+            shown: &shown,
+            line,
+            record: &record,
+        };
         builder.add(&row, scenario)?;
     }
     builder.finish(&shown)
@@ -147,7 +156,11 @@ impl RowReader<'_> {
     }
 
     fn error(&self, col: usize, message: impl Into<String>) -> Error {
-        Error::input(format!("{}:{}:{}", self.shown, self.line, col + 1), COLUMNS[col], message)
+        Error::input(
+            format!("{}:{}:{}", self.shown, self.line, col + 1),
+            COLUMNS[col],
+            message,
+        )
     }
 
     fn integer(&self, col: usize) -> Result<u64> {
@@ -160,7 +173,10 @@ impl RowReader<'_> {
         let text = self.field(col);
         match text.parse::<f64>() {
             Ok(v) if v.is_finite() && v >= min && v <= max => Ok(v),
-            _ => Err(self.error(col, format!("expected a number in [{min}, {max}], found `{text}`"))),
+            _ => Err(self.error(
+                col,
+                format!("expected a number in [{min}, {max}], found `{text}`"),
+            )),
         }
     }
 }
@@ -178,7 +194,9 @@ impl Builder {
             Some(p) if p != point => {
                 return Err(row.error(
                     0,
-                    format!("the roster holds rows of points {p} and {point}; keep one point's rows"),
+                    format!(
+                        "the roster holds rows of points {p} and {point}; keep one point's rows"
+                    ),
                 ));
             }
             Some(_) => {}
@@ -198,13 +216,19 @@ impl Builder {
         let kind = match row.field(3) {
             "urban" => Kind::Urban,
             "rural" => Kind::Rural,
-            other => return Err(row.error(3, format!("expected `urban` or `rural`, found `{other}`"))),
+            other => {
+                return Err(row.error(3, format!("expected `urban` or `rural`, found `{other}`")));
+            }
         };
         let n = communities.len() as u64;
         if community_idx + 1 == n {
             // Another seat of the current community.
         } else if community_idx == n {
-            communities.push(Community { index: community_idx, kind, seats: Vec::new() });
+            communities.push(Community {
+                index: community_idx,
+                kind,
+                seats: Vec::new(),
+            });
         } else {
             return Err(row.error(
                 2,
@@ -213,13 +237,22 @@ impl Builder {
         }
         let community = communities.last_mut().expect("pushed above");
         if community.kind != kind {
-            return Err(row.error(3, format!("community {community_idx} is `{}` in an earlier row", community.kind.name())));
+            return Err(row.error(
+                3,
+                format!(
+                    "community {community_idx} is `{}` in an earlier row",
+                    community.kind.name()
+                ),
+            ));
         }
         let seat_idx = row.integer(4)?;
         if seat_idx != community.seats.len() as u64 {
             return Err(row.error(
                 4,
-                format!("seat {seat_idx} out of order: expected seat {} of community {community_idx}", community.seats.len()),
+                format!(
+                    "seat {seat_idx} out of order: expected seat {} of community {community_idx}",
+                    community.seats.len()
+                ),
             ));
         }
         community.seats.push(read_leader(row, scenario)?);
@@ -228,35 +261,60 @@ impl Builder {
 
     fn finish(self, shown: &str) -> Result<Roster> {
         if self.replicates.is_empty() {
-            return Err(Error::input(format!("{shown}:2:1"), "row", "the roster has no rows"));
+            return Err(Error::input(
+                format!("{shown}:2:1"),
+                "row",
+                "the roster has no rows",
+            ));
         }
-        Ok(Roster { replicates: self.replicates })
+        Ok(Roster {
+            replicates: self.replicates,
+        })
     }
 }
 
 /// The leader fields of a row, or `None` for an empty seat.
 fn read_leader(row: &RowReader<'_>, scenario: &Scenario) -> Result<Option<Leader>> {
     let leader_cols = 5..COLUMNS.len();
-    let n_empty = leader_cols.clone().filter(|&c| row.field(c).is_empty()).count();
+    let n_empty = leader_cols
+        .clone()
+        .filter(|&c| row.field(c).is_empty())
+        .count();
     if n_empty == leader_cols.len() {
         return Ok(None);
     }
     if let Some(col) = leader_cols.clone().find(|&c| row.field(c).is_empty()) {
-        return Err(row.error(col, "empty in a row that holds a leader (an empty seat leaves all of cohort..trust empty)"));
+        return Err(row.error(
+            col,
+            "empty in a row that holds a leader (an empty seat leaves all of cohort..trust empty)",
+        ));
     }
     let cohort = match row.field(5) {
         "revolutionary" => Cohort::Revolutionary,
         "experience" => Cohort::Experience,
         "knowledge" => Cohort::Knowledge,
         other => {
-            return Err(row.error(5, format!("expected revolutionary, experience or knowledge, found `{other}`")));
+            return Err(row.error(
+                5,
+                format!("expected revolutionary, experience or knowledge, found `{other}`"),
+            ));
         }
     };
     let name = row.field(6);
-    let channel = scenario.channels.iter().position(|c| c.name == name).ok_or_else(|| {
-        let known: Vec<&str> = scenario.channels.iter().map(|c| c.name.as_str()).collect();
-        row.error(6, format!("`{name}` is not a channel of the scenario (channels: {})", known.join(", ")))
-    })?;
+    let channel = scenario
+        .channels
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| {
+            let known: Vec<&str> = scenario.channels.iter().map(|c| c.name.as_str()).collect();
+            row.error(
+                6,
+                format!(
+                    "`{name}` is not a channel of the scenario (channels: {})",
+                    known.join(", ")
+                ),
+            )
+        })?;
     Ok(Some(Leader {
         cohort,
         channel: channel as u16,

@@ -14,7 +14,8 @@ fn run_small(cwd: &Path, out: &str, extra: &[&str]) -> std::process::Output {
 }
 
 fn read(path: impl AsRef<Path>) -> String {
-    std::fs::read_to_string(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
+    std::fs::read_to_string(path.as_ref())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
 }
 
 #[test]
@@ -22,26 +23,64 @@ fn run_writes_tidy_timeseries_and_manifest() {
     let scratch = tempfile::tempdir().unwrap();
     let output = run_small(scratch.path(), "out", &["--snapshot", "2000"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(tree(&scratch.path().join("out")), vec!["manifest.json", "roster_2000.csv", "timeseries.csv"]);
+    assert_eq!(
+        tree(&scratch.path().join("out")),
+        vec!["manifest.json", "roster_2000.csv", "timeseries.csv"]
+    );
 
     let timeseries = read(scratch.path().join("out/timeseries.csv"));
     let mut lines = timeseries.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let channels = ["agency", "enterprise", "military", "revolution", "school", "society"];
+    let channels = [
+        "agency",
+        "enterprise",
+        "military",
+        "revolution",
+        "school",
+        "society",
+    ];
     let mut expected = vec![
-        "point", "replicate", "year", "capacity_mean", "capacity_p10", "capacity_p50", "capacity_p90",
-        "resolution_rate", "escalations_per_1000", "vacancy_rate", "share_revolutionary", "share_experience",
-        "share_knowledge", "mean_age", "mean_knowledge", "mean_experience", "mean_trust", "share_educated",
+        "point",
+        "replicate",
+        "year",
+        "capacity_mean",
+        "capacity_p10",
+        "capacity_p50",
+        "capacity_p90",
+        "resolution_rate",
+        "escalations_per_1000",
+        "vacancy_rate",
+        "share_revolutionary",
+        "share_experience",
+        "share_knowledge",
+        "mean_age",
+        "mean_knowledge",
+        "mean_experience",
+        "mean_trust",
+        "share_educated",
     ]
     .into_iter()
     .map(String::from)
     .collect::<Vec<_>>();
     expected.extend(channels.iter().map(|c| format!("entries_{c}")));
     expected.extend(
-        ["death", "retirement", "rotation", "promotion", "turnover", "election"].iter().map(|r| format!("exits_{r}")),
+        [
+            "death",
+            "retirement",
+            "rotation",
+            "promotion",
+            "turnover",
+            "election",
+        ]
+        .iter()
+        .map(|r| format!("exits_{r}")),
     );
     expected.push("no_mentor_share".into());
-    expected.extend(["interpersonal", "managerial", "technical"].iter().map(|t| format!("resolution_{t}")));
+    expected.extend(
+        ["interpersonal", "managerial", "technical"]
+            .iter()
+            .map(|t| format!("resolution_{t}")),
+    );
     for skill in ["knowledge", "experience", "trust"] {
         for cohort in ["revolutionary", "experience", "knowledge"] {
             expected.push(format!("mean_{skill}_{cohort}"));
@@ -58,15 +97,22 @@ fn run_writes_tidy_timeseries_and_manifest() {
         assert_eq!(row[1], (i / 82).to_string());
         assert_eq!(row[2], (1949 + (i % 82)).to_string());
         for cell in row {
-            assert!(!cell.contains('e') && !cell.contains("NaN") && !cell.contains("inf"), "not a plain decimal: {cell}");
+            assert!(
+                !cell.contains('e') && !cell.contains("NaN") && !cell.contains("inf"),
+                "not a plain decimal: {cell}"
+            );
         }
     }
 
-    let manifest: serde_json::Value = serde_json::from_str(&read(scratch.path().join("out/manifest.json"))).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(scratch.path().join("out/manifest.json"))).unwrap();
     assert_eq!(manifest["status"], "complete");
     assert_eq!(manifest["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(manifest["scenario"]["communities"], 300);
-    assert_eq!(manifest["scenario"]["mentoring"]["window"], 5, "defaults are filled in");
+    assert_eq!(
+        manifest["scenario"]["mentoring"]["window"], 5,
+        "defaults are filled in"
+    );
     assert!(manifest["threads"].as_u64().unwrap() >= 1);
     assert!(manifest["started"].is_string() && manifest["finished"].is_string());
     let runs = manifest["runs"].as_array().unwrap();
@@ -88,13 +134,25 @@ fn run_writes_tidy_timeseries_and_manifest() {
 fn output_is_byte_identical_for_one_and_two_threads_and_on_rerun() {
     let scratch = tempfile::tempdir().unwrap();
     for (out, threads) in [("one", "1"), ("two", "2"), ("again", "2")] {
-        let output = run_small(scratch.path(), out, &["--threads", threads, "--snapshot", "1990"]);
+        let output = run_small(
+            scratch.path(),
+            out,
+            &["--threads", threads, "--snapshot", "1990"],
+        );
         assert!(output.status.success(), "{}", stderr(&output));
     }
     for file in ["timeseries.csv", "roster_1990.csv"] {
         let one = std::fs::read(scratch.path().join("one").join(file)).unwrap();
-        assert_eq!(one, std::fs::read(scratch.path().join("two").join(file)).unwrap(), "{file}: 1 vs 2 threads");
-        assert_eq!(one, std::fs::read(scratch.path().join("again").join(file)).unwrap(), "{file}: re-run");
+        assert_eq!(
+            one,
+            std::fs::read(scratch.path().join("two").join(file)).unwrap(),
+            "{file}: 1 vs 2 threads"
+        );
+        assert_eq!(
+            one,
+            std::fs::read(scratch.path().join("again").join(file)).unwrap(),
+            "{file}: re-run"
+        );
     }
 }
 
@@ -105,14 +163,20 @@ fn force_replaces_an_existing_folder() {
     std::fs::write(scratch.path().join("out/old.txt"), "old").unwrap();
     let output = run_small(scratch.path(), "out", &["--force"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(tree(&scratch.path().join("out")), vec!["manifest.json", "timeseries.csv"]);
+    assert_eq!(
+        tree(&scratch.path().join("out")),
+        vec!["manifest.json", "timeseries.csv"]
+    );
 }
 
 #[test]
 fn default_output_folder_is_out_slash_name() {
     let scratch = tempfile::tempdir().unwrap();
     let small = scenario("cli/small.toml").display().to_string();
-    let output = succession(scratch.path(), &["run", &small, "--quiet", "--set", "replicates=1"]);
+    let output = succession(
+        scratch.path(),
+        &["run", &small, "--quiet", "--set", "replicates=1"],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(scratch.path().join("out/small/timeseries.csv").is_file());
 }
@@ -123,7 +187,14 @@ fn set_overrides_reach_the_run() {
     let output = run_small(
         scratch.path(),
         "out",
-        &["--set", "replicates=1", "--set", "end_year=1960", "--set", "channels.revolution.supply.scale=0"],
+        &[
+            "--set",
+            "replicates=1",
+            "--set",
+            "end_year=1960",
+            "--set",
+            "channels.revolution.supply.scale=0",
+        ],
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let timeseries = read(scratch.path().join("out/timeseries.csv"));
@@ -145,7 +216,10 @@ fn check_prints_the_resolved_scenario_runs_and_estimates() {
     let text = stdout(&output);
     assert!(text.contains("[channels.school]"), "{text}");
     assert!(text.contains("window = 5"), "defaults written out: {text}");
-    assert!(text.contains("# runs: 3 (1 point(s) x 3 replicate(s)), 82 years, 300 communities per run"), "{text}");
+    assert!(
+        text.contains("# runs: 3 (1 point(s) x 3 replicate(s)), 82 years, 300 communities per run"),
+        "{text}"
+    );
     assert!(text.contains("estimated peak memory"), "{text}");
     assert!(tree(scratch.path()).is_empty(), "check writes nothing");
 }
@@ -156,8 +230,20 @@ fn params_lists_every_parameter_once() {
     let output = succession(scratch.path(), &["params"]);
     assert!(output.status.success());
     let text = stdout(&output);
-    for path in ["capacity.beta", "mentoring.window", "elections.term", "channels.<name>.supply", "observe.burn_in"] {
-        assert_eq!(text.lines().filter(|l| l.split_whitespace().next() == Some(path)).count(), 1, "{path}: {text}");
+    for path in [
+        "capacity.beta",
+        "mentoring.window",
+        "elections.term",
+        "channels.<name>.supply",
+        "observe.burn_in",
+    ] {
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.split_whitespace().next() == Some(path))
+                .count(),
+            1,
+            "{path}: {text}"
+        );
     }
 }
 
@@ -167,24 +253,55 @@ fn reference_start_runs_unchanged_apart_from_its_size() {
     // hand and in the benchmarks; here its file is used as is, shrunk by --set.
     let scratch = tempfile::tempdir().unwrap();
     // scenarios/reference-start.toml is a verbatim copy of the shared reference case.
-    let reference = root().join("scenarios/reference-start.toml").display().to_string();
+    let reference = root()
+        .join("scenarios/reference-start.toml")
+        .display()
+        .to_string();
     let check = succession(scratch.path(), &["check", &reference]);
     assert!(check.status.success(), "{}", stderr(&check));
     let output = succession(
         scratch.path(),
-        &["run", &reference, "--out", "ref", "--quiet", "--set", "communities=100", "--set", "replicates=2"],
+        &[
+            "run",
+            &reference,
+            "--out",
+            "ref",
+            "--quiet",
+            "--set",
+            "communities=100",
+            "--set",
+            "replicates=2",
+        ],
     );
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(read(scratch.path().join("ref/timeseries.csv")).lines().count(), 1 + 2 * 112);
+    assert_eq!(
+        read(scratch.path().join("ref/timeseries.csv"))
+            .lines()
+            .count(),
+        1 + 2 * 112
+    );
 }
 
 #[test]
 fn policy_2025_starts_from_the_committed_seed() {
     let scratch = tempfile::tempdir().unwrap();
-    let policy = root().join("scenarios/policy-2025.toml").display().to_string();
+    let policy = root()
+        .join("scenarios/policy-2025.toml")
+        .display()
+        .to_string();
     let output = succession(
         scratch.path(),
-        &["run", &policy, "--out", "p", "--quiet", "--set", "replicates=2", "--set", "end_year=2030"],
+        &[
+            "run",
+            &policy,
+            "--out",
+            "p",
+            "--quiet",
+            "--set",
+            "replicates=2",
+            "--set",
+            "end_year=2030",
+        ],
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let timeseries = read(scratch.path().join("p/timeseries.csv"));

@@ -1,0 +1,392 @@
+//! Sweep designs (MODEL.md section 6, `[sweep]`): the parameter points a
+//! scenario's sweep stands for.
+//!
+//! - `grid`: the cartesian product of every parameter's values, the first
+//!   parameter varying slowest; `{ from, to, steps }` gives `steps` evenly
+//!   spaced values with both ends included.
+//! - `zip`: the i-th values of every parameter together (equal lengths).
+//! - `random`: `samples` points, each coordinate uniform on `[from, to]`.
+//! - `lhs`: a Latin hypercube of `samples` points: along each parameter the
+//!   range is cut into `samples` equal strata and each stratum holds exactly
+//!   one point, at a uniform position within it.
+//! - `table`: the rows of a CSV whose columns are scenario paths.
+//!
+//! Random designs draw from their own `ChaCha8Rng` keyed by the scenario
+//! seed and a domain tag, so the design is reproducible and independent of
+//! the runs' streams.
+
+use crate::scenario::{Sweep, SweepValues};
+use crate::{Error, Result};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::path::Path;
+
+/// The points of a sweep: one value per swept path for each point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Design {
+    /// Swept scenario paths, in the order written (table: column order).
+    pub paths: Vec<String>,
+    /// `points[i][d]` is the value of `paths[d]` at point `i`.
+    pub points: Vec<Vec<f64>>,
+}
+
+impl Design {
+    /// The design of a scenario without a sweep: one point, nothing varied.
+    pub fn single() -> Design {
+        Design {
+            paths: Vec::new(),
+            points: vec![Vec::new()],
+        }
+    }
+}
+
+/// The design of `sweep`, drawn (for `random` and `lhs`) from `seed`.
+/// `origin` names the scenario file for error messages.
+pub fn design(sweep: &Sweep, seed: u64, origin: &str) -> Result<Design> {
+    let error = |message: String| Error::BadInput(format!("{origin}: [sweep]: {message}"));
+    let paths: Vec<String> = sweep.parameters.iter().map(|(p, _)| p.clone()).collect();
+    let points = match sweep.method.as_str() {
+        "grid" => {
+            let axes = sweep
+                .parameters
+                .iter()
+                .map(|(path, values)| listed_values(path, values).map_err(&error))
+                .collect::<Result<Vec<_>>>()?;
+            cartesian(&axes)
+        }
+        "zip" => {
+            let axes = sweep
+                .parameters
+                .iter()
+                .map(|(path, values)| listed_values(path, values).map_err(&error))
+                .collect::<Result<Vec<_>>>()?;
+            let n = axes.first().map_or(0, Vec::len);
+            if let Some(((path, _), axis)) = sweep
+                .parameters
+                .iter()
+                .zip(&axes)
+                .find(|(_, a)| a.len() != n)
+            {
+                return Err(error(format!(
+                    "zip needs lists of equal length: `{}` has {n} values, `{path}` has {}",
+                    paths[0],
+                    axis.len()
+                )));
+            }
+            (0..n)
+                .map(|i| axes.iter().map(|a| a[i]).collect())
+                .collect()
+        }
+        "random" | "lhs" => {
+            let samples = sweep
+                .samples
+                .ok_or_else(|| error(format!("{} needs `samples`", sweep.method)))?;
+            if samples == 0 {
+                return Err(error("`samples` must be at least 1".into()));
+            }
+            let ranges = sweep
+                .parameters
+                .iter()
+                .map(|(path, values)| match values {
+                    SweepValues::Range { from, to, .. } => Ok((*from, *to)),
+                    SweepValues::List(_) => Err(error(format!(
+                        "`{path}`: {} needs a range {{ from, to }}, not a list",
+                        sweep.method
+                    ))),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut rng = design_rng(seed);
+            if sweep.method == "random" {
+                random_points(&ranges, samples as usize, &mut rng)
+            } else {
+                latin_hypercube(&ranges, samples as usize, &mut rng)
+            }
+        }
+        "table" => {
+            let table = sweep
+                .table
+                .as_ref()
+                .ok_or_else(|| error("table needs `table = \"points.csv\"`".into()))?;
+            return read_table(table);
+        }
+        other => {
+            return Err(error(format!(
+                "unknown method `{other}` (grid, zip, random, lhs, table)"
+            )));
+        }
+    };
+    Ok(Design { paths, points })
+}
+
+/// The stream of design draws: ChaCha8 keyed by the seed and a domain tag
+/// that no run key uses.
+fn design_rng(seed: u64) -> ChaCha8Rng {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[24..].copy_from_slice(b"DESIGN01");
+    ChaCha8Rng::from_seed(key)
+}
+
+/// Values of a grid or zip axis.
+fn listed_values(path: &str, values: &SweepValues) -> std::result::Result<Vec<f64>, String> {
+    match values {
+        SweepValues::List(list) if list.is_empty() => Err(format!("`{path}` has no values")),
+        SweepValues::List(list) => Ok(list.clone()),
+        SweepValues::Range {
+            from,
+            to,
+            steps: Some(steps),
+        } => Ok(linspace(*from, *to, *steps)),
+        SweepValues::Range { steps: None, .. } => {
+            Err(format!("`{path}`: a range on a grid or zip needs `steps`"))
+        }
+    }
+}
+
+/// `steps` evenly spaced values from `from` to `to`, both ends included
+/// exactly.
+pub fn linspace(from: f64, to: f64, steps: u32) -> Vec<f64> {
+    match steps {
+        0 => Vec::new(),
+        1 => vec![from],
+        _ => {
+            let last = f64::from(steps - 1);
+            (0..steps)
+                .map(|i| {
+                    if i == steps - 1 {
+                        to
+                    } else {
+                        from + (to - from) * f64::from(i) / last
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+/// The cartesian product, the first axis varying slowest.
+fn cartesian(axes: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    axes.iter().fold(vec![Vec::new()], |points, axis| {
+        points
+            .iter()
+            .flat_map(|prefix| {
+                axis.iter().map(move |&v| {
+                    let mut point = prefix.clone();
+                    point.push(v);
+                    point
+                })
+            })
+            .collect()
+    })
+}
+
+fn random_points(ranges: &[(f64, f64)], samples: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f64>> {
+    (0..samples)
+        .map(|_| {
+            ranges
+                .iter()
+                .map(|&(from, to)| from + (to - from) * rng.random::<f64>())
+                .collect()
+        })
+        .collect()
+}
+
+/// A Latin hypercube: per dimension (in order) a shuffled assignment of
+/// strata to points, then one uniform offset per point within its stratum.
+fn latin_hypercube(ranges: &[(f64, f64)], samples: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f64>> {
+    let mut points = vec![Vec::with_capacity(ranges.len()); samples];
+    for &(from, to) in ranges {
+        let mut strata: Vec<usize> = (0..samples).collect();
+        strata.shuffle(rng);
+        for (point, stratum) in points.iter_mut().zip(strata) {
+            let u: f64 = rng.random();
+            point.push(from + (to - from) * (stratum as f64 + u) / samples as f64);
+        }
+    }
+    points
+}
+
+/// Reads a `table` design: a CSV whose header names scenario paths and
+/// whose rows are points.
+fn read_table(path: &Path) -> Result<Design> {
+    let shown = path.display().to_string();
+    let file = std::fs::File::open(path)
+        .map_err(|e| Error::BadInput(format!("{shown}: cannot read sweep table: {e}")))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(file);
+    let paths: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::input(format!("{shown}:1:1"), "header", e.to_string()))?
+        .iter()
+        .map(String::from)
+        .collect();
+    if paths.is_empty() || paths.iter().any(String::is_empty) {
+        return Err(Error::input(
+            format!("{shown}:1:1"),
+            "header",
+            "every column must name a scenario path",
+        ));
+    }
+    let mut points = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            Error::input(format!("{shown}:{line}:1"), "row", e.to_string())
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let point = record
+            .iter()
+            .enumerate()
+            .map(|(col, text)| {
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| {
+                        Error::input(
+                            format!("{shown}:{line}:{}", col + 1),
+                            &paths[col],
+                            format!("expected a number, found `{text}`"),
+                        )
+                    })
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        points.push(point);
+    }
+    if points.is_empty() {
+        return Err(Error::input(
+            format!("{shown}:2:1"),
+            "row",
+            "the sweep table has no points",
+        ));
+    }
+    Ok(Design { paths, points })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sweep(method: &str, samples: Option<u32>, parameters: Vec<(&str, SweepValues)>) -> Sweep {
+        Sweep {
+            method: method.into(),
+            samples,
+            table: None,
+            parameters: parameters
+                .into_iter()
+                .map(|(p, v)| (p.to_string(), v))
+                .collect(),
+        }
+    }
+
+    fn range(from: f64, to: f64, steps: Option<u32>) -> SweepValues {
+        SweepValues::Range { from, to, steps }
+    }
+
+    #[test]
+    fn grid_is_the_cartesian_product_first_parameter_slowest() {
+        let s = sweep(
+            "grid",
+            None,
+            vec![
+                ("a", SweepValues::List(vec![1.0, 2.0])),
+                ("b", range(0.0, 1.0, Some(3))),
+            ],
+        );
+        let d = design(&s, 1, "x.toml").unwrap();
+        assert_eq!(d.paths, vec!["a", "b"]);
+        assert_eq!(
+            d.points,
+            vec![
+                vec![1.0, 0.0],
+                vec![1.0, 0.5],
+                vec![1.0, 1.0],
+                vec![2.0, 0.0],
+                vec![2.0, 0.5],
+                vec![2.0, 1.0]
+            ]
+        );
+    }
+
+    #[test]
+    fn linspace_includes_both_ends_exactly() {
+        let v = linspace(0.1, 0.7, 7);
+        assert_eq!(v.len(), 7);
+        assert_eq!(v[0], 0.1);
+        assert_eq!(v[6], 0.7);
+        assert_eq!(linspace(2.0, 5.0, 1), vec![2.0]);
+    }
+
+    #[test]
+    fn zip_pairs_values_and_refuses_unequal_lengths() {
+        let s = sweep(
+            "zip",
+            None,
+            vec![
+                ("a", SweepValues::List(vec![1.0, 2.0])),
+                ("b", SweepValues::List(vec![3.0, 4.0])),
+            ],
+        );
+        assert_eq!(
+            design(&s, 1, "x").unwrap().points,
+            vec![vec![1.0, 3.0], vec![2.0, 4.0]]
+        );
+        let s = sweep(
+            "zip",
+            None,
+            vec![
+                ("a", SweepValues::List(vec![1.0, 2.0])),
+                ("b", SweepValues::List(vec![3.0])),
+            ],
+        );
+        assert!(
+            design(&s, 1, "x")
+                .unwrap_err()
+                .to_string()
+                .contains("equal length")
+        );
+    }
+
+    #[test]
+    fn random_designs_are_reproducible_from_the_seed() {
+        let s = sweep(
+            "random",
+            Some(20),
+            vec![("a", range(0.0, 2.0, None)), ("b", range(-1.0, 1.0, None))],
+        );
+        let one = design(&s, 7, "x").unwrap();
+        assert_eq!(one, design(&s, 7, "x").unwrap());
+        assert_ne!(one, design(&s, 8, "x").unwrap());
+        for p in &one.points {
+            assert!((0.0..=2.0).contains(&p[0]) && (-1.0..=1.0).contains(&p[1]));
+        }
+    }
+
+    #[test]
+    fn lhs_hits_every_stratum_once_per_dimension() {
+        let n = 50;
+        let s = sweep(
+            "lhs",
+            Some(n),
+            vec![
+                ("a", range(0.0, 1.0, None)),
+                ("b", range(10.0, 30.0, None)),
+                ("c", range(-5.0, 5.0, None)),
+            ],
+        );
+        let d = design(&s, 3, "x").unwrap();
+        assert_eq!(d, design(&s, 3, "x").unwrap());
+        for (dim, (from, to)) in [(0.0, 1.0), (10.0, 30.0), (-5.0, 5.0)]
+            .into_iter()
+            .enumerate()
+        {
+            let mut hits = vec![0; n as usize];
+            for p in &d.points {
+                let stratum = ((p[dim] - from) / (to - from) * f64::from(n)).floor() as usize;
+                hits[stratum.min(n as usize - 1)] += 1;
+            }
+            assert!(hits.iter().all(|&h| h == 1), "dimension {dim}: {hits:?}");
+        }
+    }
+}
