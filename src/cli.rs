@@ -163,14 +163,14 @@ fn shard_of(flag: Option<&str>) -> Result<Option<Shard>> {
 
 /// Refuses a study that would not fit in this machine's memory.
 fn check_fits(estimate: &Estimate) -> Result<()> {
-    if let Some(total) = ensemble::machine_memory_bytes() {
-        if estimate.peak_memory_bytes > total {
-            return Err(Error::BadInput(format!(
-                "estimated peak memory {} exceeds this machine's {}; use fewer communities",
-                human_bytes(estimate.peak_memory_bytes),
-                human_bytes(total)
-            )));
-        }
+    if let Some(total) = ensemble::machine_memory_bytes()
+        && estimate.peak_memory_bytes > total
+    {
+        return Err(Error::BadInput(format!(
+            "estimated peak memory {} exceeds this machine's {}; use fewer communities",
+            human_bytes(estimate.peak_memory_bytes),
+            human_bytes(total)
+        )));
     }
     Ok(())
 }

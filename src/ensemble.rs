@@ -286,10 +286,11 @@ impl Study {
         let mut snapshot_error = None;
         let metrics = model::run(&plan, communities, &key, &mut |year, state| {
             for (snap_year, _, path, out) in snapshot_files.iter_mut() {
-                if *snap_year == year && snapshot_error.is_none() {
-                    if let Err(e) = roster::write_rows(out, &scenario, point, replicate, state) {
-                        snapshot_error = Some(Error::io(path.clone(), e));
-                    }
+                if *snap_year == year
+                    && snapshot_error.is_none()
+                    && let Err(e) = roster::write_rows(out, &scenario, point, replicate, state)
+                {
+                    snapshot_error = Some(Error::io(path.clone(), e));
                 }
             }
         });

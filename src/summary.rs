@@ -40,10 +40,10 @@ pub fn run_figures(
     let first_counted = scenario.start_year + scenario.observe.burn_in as i32;
     let mut trough: Option<(f64, i32)> = None;
     for row in rows.iter().filter(|r| r.year >= first_counted) {
-        if let Some(v) = row.values[capacity] {
-            if trough.is_none_or(|(best, _)| v < best) {
-                trough = Some((v, row.year));
-            }
+        if let Some(v) = row.values[capacity]
+            && trough.is_none_or(|(best, _)| v < best)
+        {
+            trough = Some((v, row.year));
         }
     }
 

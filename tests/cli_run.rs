@@ -25,7 +25,14 @@ fn run_writes_tidy_timeseries_and_manifest() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         tree(&scratch.path().join("out")),
-        vec!["manifest.json", "roster_2000.csv", "timeseries.csv"]
+        vec![
+            "manifest.json",
+            "points.csv",
+            "roster_2000.csv",
+            "runs.csv",
+            "summary.csv",
+            "timeseries.csv"
+        ]
     );
 
     let timeseries = read(scratch.path().join("out/timeseries.csv"));
@@ -165,7 +172,13 @@ fn force_replaces_an_existing_folder() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         tree(&scratch.path().join("out")),
-        vec!["manifest.json", "timeseries.csv"]
+        vec![
+            "manifest.json",
+            "points.csv",
+            "runs.csv",
+            "summary.csv",
+            "timeseries.csv"
+        ]
     );
 }
 
@@ -194,11 +207,13 @@ fn set_overrides_reach_the_run() {
             "end_year=1960",
             "--set",
             "channels.revolution.supply.scale=0",
+            "--set",
+            "channels.military.supply=0",
         ],
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let timeseries = read(scratch.path().join("out/timeseries.csv"));
-    // No supply at all: every seat stays vacant.
+    // No supply before 1961 (the other channels open later): every seat stays vacant.
     assert_eq!(timeseries.lines().count(), 1 + 12);
     let header: Vec<&str> = timeseries.lines().next().unwrap().split(',').collect();
     let vacancy = header.iter().position(|c| *c == "vacancy_rate").unwrap();

@@ -4,7 +4,7 @@
 //!
 //! Counts are u64 (exact, so their order of addition does not matter);
 //! float sums are f64 added in community order within a chunk and then in
-//! chunk order (see [`super::run`]), so the row is bit-identical for any
+//! chunk order (see [`super::run()`]), so the row is bit-identical for any
 //! thread count.
 
 use crate::scenario::{Cohort, IssueType, Scenario};
@@ -68,6 +68,11 @@ pub struct YearMetrics {
     /// Values in the order of [`metric_columns`]; `None` where the
     /// denominator is 0.
     pub values: Vec<Option<f64>>,
+    /// Issues that arose this year over all communities (Σ N): what pools
+    /// escalation rates over a whole run.
+    pub issues: u64,
+    /// Issues escalated this year over all communities (Σ X).
+    pub escalations: u64,
 }
 
 /// Sums over the communities of one year: what each community adds in
@@ -157,7 +162,11 @@ impl Tally {
             add_f(a, b);
         }
         self.educated += other.educated;
-        assert_eq!(self.entries.len(), other.entries.len(), "channel counts differ");
+        assert_eq!(
+            self.entries.len(),
+            other.entries.len(),
+            "channel counts differ"
+        );
         self.entries
             .iter_mut()
             .zip(&other.entries)
@@ -258,7 +267,12 @@ impl YearMetrics {
                 values.push(ratio(*sum, *n));
             }
         }
-        YearMetrics { year, values }
+        YearMetrics {
+            year,
+            values,
+            issues,
+            escalations: escalated,
+        }
     }
 }
 

@@ -36,7 +36,10 @@ impl Sampler {
             Distribution::Constant(value) => Sampler::Constant(value),
             Distribution::Normal { mean, sd, min, max } => {
                 if !(sd > 0.0 && sd.is_finite() && mean.is_finite() && min <= max) {
-                    return Err(invalid(what, "a truncated normal needs sd > 0 and min ≤ max"));
+                    return Err(invalid(
+                        what,
+                        "a truncated normal needs sd > 0 and min ≤ max",
+                    ));
                 }
                 Sampler::TruncatedNormal {
                     normal: Normal::new(mean, sd).map_err(|e| invalid(what, &e.to_string()))?,
@@ -173,7 +176,7 @@ fn poisson(lambda: f64, what: &str) -> Result<Option<Poisson<f64>>> {
     if lambda == 0.0 {
         return Ok(None);
     }
-    if !(lambda > 0.0) {
+    if lambda.is_nan() || lambda < 0.0 || lambda.is_infinite() {
         return Err(invalid(what, &format!("mean {lambda} is not ≥ 0")));
     }
     Poisson::new(lambda)
@@ -310,10 +313,8 @@ fn year_plan(scenario: &Scenario, year: i32, election: bool) -> Result<YearPlan>
     for kind in Kind::ALL {
         let rate = issues.rate.get(kind).at(year);
         for (j, m) in mix.iter().enumerate() {
-            issue_samplers[kind_index(kind)][j] = poisson(
-                rate * m,
-                &format!("issues.rate.{} in {year}", kind.name()),
-            )?;
+            issue_samplers[kind_index(kind)][j] =
+                poisson(rate * m, &format!("issues.rate.{} in {year}", kind.name()))?;
         }
     }
 

@@ -53,10 +53,12 @@ impl StreamKey {
     /// The key as 64 hex digits, for the manifest.
     pub fn to_hex(&self) -> String {
         use std::fmt::Write;
-        self.0.iter().fold(String::with_capacity(64), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+        self.0
+            .iter()
+            .fold(String::with_capacity(64), |mut hex, byte| {
+                let _ = write!(hex, "{byte:02x}");
+                hex
+            })
     }
 }
 

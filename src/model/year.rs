@@ -1,7 +1,7 @@
 //! One year of one community (MODEL.md section 2), one function per step,
 //! in the order the model fixes:
-//! [`demand_and_resolution`], [`learning`], [`ageing`], [`exits`],
-//! [`elections`], [`recruitment`], then observation into the [`Tally`].
+//! `demand_and_resolution`, `learning`, `ageing`, `exits`,
+//! `elections`, `recruitment`, then observation into the [`Tally`].
 //!
 //! All draws of the year come, in this order, from the community's stream
 //! positioned at the year's block ([`community_rng`]). Nothing here
@@ -20,7 +20,7 @@ use super::stream::{BLOCK, StreamKey, community_rng};
 /// steps 1 to 6 on its state, then adds its events and end-of-year state to
 /// `tally` (step 7). Returns its governance capacity G (step 1).
 ///
-/// This is the whole per-community work of [`super::run`]; calling it for
+/// This is the whole per-community work of [`super::run()`]; calling it for
 /// one community alone, year after year, replays that community exactly.
 pub fn step_community(
     plan: &Plan,
@@ -136,9 +136,7 @@ pub(crate) fn demand_and_resolution(
 /// The two seated leaders with the highest (e + t)/2, lowest seat first on
 /// ties: the mentor of a leader is the first of these that is not the
 /// leader. `(seat, e, t)` of each, as at the start of step 2.
-pub(crate) fn mentor_candidates(
-    seats: &[Option<Leader>],
-) -> [Option<(usize, f64, f64)>; 2] {
+pub(crate) fn mentor_candidates(seats: &[Option<Leader>]) -> [Option<(usize, f64, f64)>; 2] {
     let mut top: [Option<(usize, f64, f64)>; 2] = [None, None];
     let standing = |e: f64, t: f64| (e + t) / 2.0;
     for (seat, slot) in seats.iter().enumerate() {
@@ -209,13 +207,12 @@ pub(crate) fn hazards(plan: &Plan, year: &YearPlan, kind_idx: usize, leader: &Le
     let death = year.death_a * (year.death_b * leader.age).exp();
     let retirement = 1.0
         / (1.0 + (-(leader.age - year.retirement_age[kind_idx]) / year.retirement_spread).exp());
-    let rotation = if channel_plan.secondment_years > 0
-        && leader.tenure >= channel_plan.secondment_years
-    {
-        1.0
-    } else {
-        0.0
-    };
+    let rotation =
+        if channel_plan.secondment_years > 0 && leader.tenure >= channel_plan.secondment_years {
+            1.0
+        } else {
+            0.0
+        };
     let promotion = if leader.age < year.promotion_max_age {
         channel_year.promotion * (leader.knowledge + leader.experience + leader.trust) / 3.0
     } else {
@@ -325,7 +322,10 @@ pub(crate) fn elections(
 ) {
     let election = ExitReason::Election.index();
     for slot in community.seats.iter_mut() {
-        if slot.as_ref().is_some_and(|leader| leader.age > plan.age_cap) {
+        if slot
+            .as_ref()
+            .is_some_and(|leader| leader.age > plan.age_cap)
+        {
             *slot = None;
             tally.exits[election] += 1;
         }
@@ -367,5 +367,305 @@ pub(crate) fn recruitment(
             tally.entries[usize::from(recruit.channel)] += 1;
             *slot = Some(recruit);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{channel, scenario};
+    use crate::scenario::{Cohort, Kind, Scenario, Schedule};
+
+    fn leader(channel: u16, age: f64, tenure: u32, k: f64, e: f64, t: f64) -> Leader {
+        Leader {
+            cohort: Cohort::Experience,
+            channel,
+            age,
+            tenure,
+            knowledge: k,
+            experience: e,
+            trust: t,
+        }
+    }
+
+    fn community(seats: Vec<Option<Leader>>) -> Community {
+        Community {
+            index: 0,
+            kind: Kind::Urban,
+            seats,
+        }
+    }
+
+    fn rng() -> ChaCha8Rng {
+        community_rng(&StreamKey::new(42, 0, None), 0, 0)
+    }
+
+    #[test]
+    fn one_uniform_picks_the_first_reason_whose_cumulative_hazard_exceeds_it() {
+        let h = [0.1, 0.2, 0.0, 0.5, 0.3];
+        // Cumulative exit probabilities: 0.1, 0.28, 0.28, 0.64, 0.748.
+        assert_eq!(exit_reason(0.0, &h), Some(ExitReason::Death));
+        assert_eq!(exit_reason(0.099, &h), Some(ExitReason::Death));
+        assert_eq!(exit_reason(0.1, &h), Some(ExitReason::Retirement));
+        assert_eq!(exit_reason(0.279, &h), Some(ExitReason::Retirement));
+        // A zero hazard never claims anyone: rotation is skipped.
+        assert_eq!(exit_reason(0.2801, &h), Some(ExitReason::Promotion));
+        assert_eq!(exit_reason(0.7, &h), Some(ExitReason::Turnover));
+        assert_eq!(exit_reason(0.75, &h), None);
+        // A certain hazard takes everyone the earlier ones left.
+        let certain = [0.1, 0.0, 1.0, 0.9, 0.9];
+        assert_eq!(exit_reason(0.05, &certain), Some(ExitReason::Death));
+        assert_eq!(exit_reason(0.999_999, &certain), Some(ExitReason::Rotation));
+        assert_eq!(exit_reason(0.5, &[0.0; 5]), None);
+    }
+
+    #[test]
+    fn hazard_boundaries_are_exactly_as_written() {
+        let mut s = scenario();
+        s.start_year = 2000;
+        s.end_year = 2000;
+        s.promotion.openness = Schedule::constant(0.1);
+        s.promotion.max_age = Schedule::constant(45.0);
+        s.channels[2].secondment_years = 3; // school
+        s.channels[2].promotion = Schedule::constant(2.0);
+        s.channels[2].turnover = Schedule::constant(0.15);
+        let plan = Plan::new(&s);
+        let year = &plan.years[0];
+        let school = leader(2, 45.0, 3, 0.3, 0.6, 0.9);
+        let h = hazards(&plan, year, 0, &school);
+        assert!((h[0] - 5e-5 * (0.085_f64 * 45.0).exp()).abs() < 1e-15);
+        assert_eq!(h[1], 1.0 / (1.0 + (15.0_f64 / 1.5).exp())); // urban R = 60
+        assert_eq!(h[2], 1.0, "tenure ≥ secondment_years rotates");
+        assert_eq!(h[3], 0.0, "no promotion at max_age itself");
+        assert!((h[4] - 0.15 * (-2.0_f64 * 0.9).exp()).abs() < 1e-15);
+        let younger = leader(2, 44.5, 2, 0.3, 0.6, 0.9);
+        let h = hazards(&plan, year, 1, &younger);
+        assert_eq!(h[2], 0.0);
+        assert!((h[3] - 0.1 * 2.0 * 0.6).abs() < 1e-15);
+        // Retirement is one half at R (rural 65); hazards are clamped.
+        let old = leader(0, 65.0, 50, 1.0, 1.0, 1.0);
+        let h = hazards(&plan, year, 1, &old);
+        assert_eq!(h[1], 0.5);
+        s.exits.death.a = Schedule::constant(1.0);
+        let plan = Plan::new(&s);
+        assert_eq!(hazards(&plan, &plan.years[0], 1, &old)[0], 1.0);
+    }
+
+    #[test]
+    fn mentor_is_the_best_other_leader_lowest_seat_on_ties() {
+        let a = leader(0, 50.0, 9, 0.5, 0.7, 0.5); // standing 0.6
+        let b = leader(0, 50.0, 9, 0.5, 0.5, 0.7); // standing 0.6, tie
+        let c = leader(0, 30.0, 0, 0.5, 0.2, 0.1);
+        let seats = vec![
+            None,
+            Some(c.clone()),
+            Some(a.clone()),
+            None,
+            Some(b.clone()),
+        ];
+        let top = mentor_candidates(&seats);
+        assert_eq!(top[0].map(|m| m.0), Some(2));
+        assert_eq!(top[1].map(|m| m.0), Some(4));
+        assert_eq!(mentor_candidates(&[None, None]), [None, None]);
+        let single = mentor_candidates(&[Some(c.clone())]);
+        assert_eq!((single[0].map(|m| m.0), single[1]), (Some(0), None));
+    }
+
+    #[test]
+    fn learning_uses_start_of_step_values_and_the_mentor_threshold() {
+        let mut s = scenario();
+        s.start_year = 2000;
+        s.end_year = 2000;
+        s.learning.knowledge = Schedule::constant(0.02);
+        let plan = Plan::new(&s);
+        let year = &plan.years[0];
+        // The two top leaders tie; seat 0 mentors everyone else. The newcomer
+        // in seat 0 itself would be mentored by seat 2, whose e is below the
+        // threshold, so it learns alone.
+        let top = leader(1, 50.0, 0, 0.5, 0.7, 0.5);
+        let tie = leader(1, 50.0, 1, 0.5, 0.5, 0.7);
+        let newcomer = leader(2, 25.0, 4, 0.8, 0.2, 0.1); // school: localness 0.3
+        let veteran = leader(1, 40.0, 5, 0.8, 0.2, 0.1); // tenure = window
+        let mut c = community(vec![
+            Some(top.clone()),
+            None,
+            Some(tie.clone()),
+            Some(newcomer.clone()),
+            Some(veteran.clone()),
+        ]);
+        learning(&plan, year, &mut c);
+        let seat = |i: usize| c.seats[i].as_ref().unwrap();
+        let (a_e, a_t, a_k, mu) = (0.08, 0.06, 0.02, 0.1);
+        assert_eq!(seat(0).experience, 0.7 + a_e * 0.3);
+        assert_eq!(seat(0).trust, 0.5 + a_t * 0.5);
+        assert_eq!(seat(0).knowledge, 0.5 + a_k * 0.5);
+        assert_eq!(seat(3).experience, 0.2 + a_e * 0.8 + mu * (0.7 - 0.2));
+        assert_eq!(seat(3).trust, 0.1 + a_t * 0.3 * 0.9 + mu * (0.5 - 0.1));
+        assert_eq!(seat(4).experience, 0.2 + a_e * 0.8);
+        assert_eq!(seat(4).trust, 0.1 + a_t * 0.9);
+        // Only gains: a mentee better than the mentor in trust keeps it.
+        assert_eq!(seat(2).trust, 0.7 + a_t * 0.3);
+        assert_eq!(seat(2).experience, 0.5 + a_e * 0.5 + mu * (0.7 - 0.5));
+    }
+
+    #[test]
+    fn skills_are_clamped_to_one() {
+        let mut s = scenario();
+        s.start_year = 2000;
+        s.end_year = 2000;
+        s.learning.experience = Schedule::constant(1.0);
+        s.mentoring.rate = Schedule::constant(1.0);
+        let plan = Plan::new(&s);
+        let mut c = community(vec![
+            Some(leader(0, 50.0, 9, 0.5, 1.0, 1.0)),
+            Some(leader(0, 30.0, 0, 0.5, 0.5, 0.5)),
+        ]);
+        learning(&plan, &plan.years[0], &mut c);
+        assert_eq!(c.seats[1].as_ref().unwrap().experience, 1.0);
+    }
+
+    /// Two channels whose candidates are identical constants, so every
+    /// candidate has the same score.
+    fn tie_scenario(trust_b: f64) -> Scenario {
+        let mut s = scenario();
+        s.start_year = 2000;
+        s.end_year = 2000;
+        let mut b = channel("b", Cohort::Knowledge, 2.0);
+        b.trust = crate::scenario::Distribution::Constant(trust_b);
+        s.channels = vec![channel("a", Cohort::Experience, 2.0), b];
+        s
+    }
+
+    #[test]
+    fn selection_ties_go_to_the_earlier_drawn_candidate() {
+        for (trust_b, later_wins) in [(0.5, false), (0.6, true)] {
+            let s = tie_scenario(trust_b);
+            let plan = Plan::new(&s);
+            let year = &plan.years[0];
+            for stream in 0..50 {
+                let mut rng = community_rng(&StreamKey::new(1, 0, None), stream, 0);
+                // Constant candidates draw nothing, so the only draws are the
+                // two channels' counts: replay them on a copy.
+                let mut copy = rng.clone();
+                let n_a = poisson_count(&year.channels[0].offers[0], &mut copy);
+                let n_b = poisson_count(&year.channels[1].offers[0], &mut copy);
+                let best = best_candidate(&plan, year, 0, &mut rng);
+                let expected = match (n_a, n_b) {
+                    (0, 0) => None,
+                    (_, 0) => Some(0),
+                    (0, _) => Some(1),
+                    _ => Some(if later_wins { 1 } else { 0 }),
+                };
+                assert_eq!(best.map(|(l, _)| l.channel), expected);
+                assert_eq!(rng, copy, "no other draws were made");
+            }
+        }
+    }
+
+    #[test]
+    fn recruits_get_tenure_zero_and_their_channels_cohort_or_the_seat_stays_vacant() {
+        let mut s = tie_scenario(0.6);
+        let plan = Plan::new(&s);
+        let mut tally = Tally::new(2);
+        let mut c = community(vec![None; 6]);
+        recruitment(&plan, &plan.years[0], &mut c, &mut rng(), &mut tally);
+        for recruit in c.seats.iter().flatten() {
+            assert_eq!(recruit.tenure, 0);
+            let expected = [Cohort::Experience, Cohort::Knowledge][usize::from(recruit.channel)];
+            assert_eq!(recruit.cohort, expected);
+        }
+        let filled = c.seats.iter().flatten().count() as u64;
+        assert!(filled > 0);
+        assert_eq!(tally.entries.iter().sum::<u64>(), filled);
+        // No supply: nobody is drawn and the seats stay vacant.
+        for channel in &mut s.channels {
+            channel.supply = Schedule::constant(0.0);
+        }
+        let plan = Plan::new(&s);
+        let mut c = community(vec![None; 6]);
+        let mut r = rng();
+        recruitment(&plan, &plan.years[0], &mut c, &mut r, &mut tally);
+        assert!(c.seats.iter().all(Option::is_none));
+        assert_eq!(r, rng(), "no draw without supply");
+    }
+
+    #[test]
+    fn elections_remove_the_over_age_and_the_outscored() {
+        let mut s = tie_scenario(0.6);
+        s.channels[0].supply = Schedule::constant(0.0);
+        s.channels[1].supply = Schedule::constant(50.0); // a challenger, surely
+        s.elections.incumbency = Schedule::constant(0.05);
+        let plan = Plan::new(&s);
+        // Challenger score 0.3·0.5 + 0.3·0.5 + 0.4·0.6 = 0.54.
+        let over_age = leader(0, 65.5, 9, 1.0, 1.0, 1.0);
+        let at_cap = leader(0, 65.0, 9, 1.0, 1.0, 1.0);
+        let weak = leader(0, 40.0, 9, 0.5, 0.5, 0.45); // 0.48 + 0.05 < 0.54
+        let holds = leader(0, 40.0, 9, 0.5, 0.5, 0.5); // 0.50 + 0.05 > 0.54
+        let mut c = community(vec![
+            Some(over_age),
+            Some(at_cap.clone()),
+            Some(weak),
+            Some(holds.clone()),
+            None,
+        ]);
+        let mut tally = Tally::new(2);
+        elections(&plan, &plan.years[0], &mut c, &mut rng(), &mut tally);
+        assert_eq!(c.seats[0], None, "over the cap: left, filled in step 6");
+        assert_eq!(c.seats[1], Some(at_cap), "age_cap itself is not over it");
+        let challenger = c.seats[2].as_ref().unwrap();
+        assert_eq!((challenger.channel, challenger.tenure), (1, 0));
+        assert_eq!(c.seats[3], Some(holds));
+        assert_eq!(c.seats[4], None, "elections do not fill vacancies");
+        assert_eq!(tally.exits[ExitReason::Election.index()], 2);
+        assert_eq!(tally.entries, vec![0, 1]);
+    }
+
+    #[test]
+    fn an_empty_team_has_zero_aptitude_not_zero_capacity() {
+        let mut s = scenario();
+        s.start_year = 2000;
+        s.end_year = 2000;
+        let plan = Plan::new(&s);
+        let year = &plan.years[0];
+        let c = community(vec![None; 6]);
+        let mut tally = Tally::new(3);
+        let g = demand_and_resolution(year, &c, &mut rng(), &mut tally);
+        let expected: f64 = (0..3)
+            .map(|j| year.mix[j] / (1.0 + (year.beta * year.difficulty[j]).exp()))
+            .sum();
+        assert!((g - expected).abs() < 1e-15);
+        assert!(
+            tally
+                .resolved
+                .iter()
+                .zip(&tally.issues)
+                .all(|(r, n)| r <= n)
+        );
+        assert!(tally.issues.iter().sum::<u64>() > 0);
+    }
+
+    #[test]
+    fn capacity_follows_the_aptitude_formula() {
+        let mut s = scenario();
+        s.start_year = 2000;
+        s.end_year = 2000;
+        s.capacity.gamma = Schedule::constant(2.0);
+        s.capacity.omega = Schedule::constant(0.25);
+        let plan = Plan::new(&s);
+        let year = &plan.years[0];
+        let c = community(vec![
+            Some(leader(0, 40.0, 1, 0.2, 0.4, 0.9)),
+            None,
+            Some(leader(0, 40.0, 1, 0.6, 0.8, 0.3)),
+            None,
+        ]);
+        let staffing = 0.5_f64.powf(2.0);
+        let aptitude = |max: f64, mean: f64| staffing * (0.25 * max + 0.75 * mean);
+        let a = [aptitude(0.9, 0.6), aptitude(0.8, 0.6), aptitude(0.6, 0.4)];
+        let expected: f64 = (0..3)
+            .map(|j| year.mix[j] / (1.0 + (-8.0 * (a[j] - year.difficulty[j])).exp()))
+            .sum();
+        let g = demand_and_resolution(year, &c, &mut rng(), &mut Tally::new(3));
+        assert!((g - expected).abs() < 1e-12, "{g} vs {expected}");
     }
 }

@@ -1,15 +1,26 @@
 //! Scenario files (MODEL.md section 6): parsing with positions, `extends`,
 //! built-in defaults, validation, `--set` overrides and the parameter list.
 //!
-//! OWNED BY THE SCENARIO HELPER: the API below is the contract; the bodies
-//! are being written.
+//! The flow is: each file is parsed into a `Node` tree that keeps the
+//! position of every key and value; the `extends` chain is merged onto the
+//! built-in defaults into a [`Source`]; overrides edit a copy of that tree;
+//! and [`Source::resolve`] validates the result into a typed [`Scenario`].
+//! One registry (`registry.rs`) lists every parameter and drives defaults,
+//! unknown-key detection, range checks, override paths and [`params`].
+
+mod node;
+mod paths;
+mod registry;
+mod resolve;
+mod write;
 
 pub mod types;
 
 pub use types::*;
 
-use crate::Result;
-use std::path::Path;
+use crate::{Error, Result};
+use node::{Node, Origin, Value};
+use std::path::{Path, PathBuf};
 
 /// A numeric override of one scenario path, from `--set PATH=VALUE` or a
 /// sweep point. `origin` names where it came from for error messages
@@ -27,9 +38,31 @@ pub struct Override {
 
 impl Override {
     /// Parses `PATH=VALUE` as given to `--set`.
+    ///
+    /// The value is kept as written and read as TOML when the override is
+    /// applied; a bare word such as `independent` counts as a string.
     pub fn parse_set(arg: &str) -> Result<Override> {
-        let _ = arg;
-        todo!()
+        let origin = format!("--set {arg}");
+        let Some((path, value)) = arg.split_once('=') else {
+            return Err(Error::input(
+                origin,
+                arg,
+                "expected PATH=VALUE, e.g. capacity.beta=9",
+            ));
+        };
+        let path = path.trim();
+        if path.is_empty() {
+            return Err(Error::input(
+                origin,
+                "",
+                "the path before `=` is empty: expected PATH=VALUE",
+            ));
+        }
+        Ok(Override {
+            path: path.to_string(),
+            value: value.trim().to_string(),
+            origin,
+        })
     }
 }
 
@@ -37,26 +70,53 @@ impl Override {
 /// yet resolved into a [`Scenario`]; overrides are applied on top of it.
 #[derive(Clone, Debug)]
 pub struct Source {
-    _private: (),
+    /// Defaults, then the `extends` chain, merged; relative paths resolved.
+    root: Node,
+    /// The top file as named by the caller, for errors about the whole file.
+    file: String,
 }
 
 impl Source {
     /// Reads `path` and everything it extends.
     pub fn read(path: &Path) -> Result<Source> {
-        let _ = path;
-        todo!()
+        let file = path.display().to_string();
+        let mut chain = Vec::new();
+        let mut scenario = read_chain(path, None, &mut chain)?;
+        if scenario.get("name").is_none() {
+            let stem = path
+                .file_stem()
+                .map_or_else(|| file.clone(), |s| s.to_string_lossy().into_owned());
+            scenario.insert(
+                "name",
+                Origin::Default,
+                Node::new(Value::String(stem), Origin::Default),
+            );
+        }
+        let mut root = defaults();
+        node::merge(&mut root, scenario, &mut Vec::new(), &|p| {
+            registry::merges(p)
+        });
+        fill_channel_defaults(&mut root);
+        Ok(Source { root, file })
     }
 
     /// Applies `overrides` in order and resolves into a validated scenario.
+    ///
+    /// Errors about a value an override set name the override's `origin`.
     pub fn resolve(&self, overrides: &[Override]) -> Result<Scenario> {
-        let _ = overrides;
-        todo!()
+        let mut root = self.root.clone();
+        for o in overrides {
+            let origin = Origin::Override(o.origin.as_str().into());
+            let bad = |message: String| Error::input(&o.origin, &o.path, message);
+            let value = node::parse_value(&o.value, &origin).map_err(bad)?;
+            paths::apply(&mut root, &o.path, value).map_err(bad)?;
+        }
+        resolve::scenario(&root, &self.file)
     }
 
     /// Whether `path` names a numeric leaf a sweep or `--set` may set.
     pub fn has_numeric_path(&self, path: &str) -> bool {
-        let _ = path;
-        todo!()
+        paths::is_numeric(&self.root, path)
     }
 }
 
@@ -67,9 +127,11 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario> {
 
 /// The resolved scenario as a complete TOML document in the scenario format
 /// (every default written out), as `succession check` prints it.
+///
+/// A constant schedule with a scale other than 1 is written as
+/// `{ value = c, scale = s }`, the table form of a constant.
 pub fn to_toml(scenario: &Scenario) -> String {
-    let _ = scenario;
-    todo!()
+    write::to_toml(scenario)
 }
 
 /// One documented parameter, for `succession params`.
@@ -88,5 +150,140 @@ pub struct ParamDoc {
 /// Every scenario parameter, from the one registry that also drives defaults
 /// and validation.
 pub fn params() -> Vec<ParamDoc> {
-    todo!()
+    registry::docs()
+}
+
+/// Reads one file and, before it, everything it extends; `named_by` is the
+/// `extends` value that named this file, `chain` the files being read (for
+/// cycles).
+fn read_chain(
+    path: &Path,
+    named_by: Option<&Origin>,
+    chain: &mut Vec<(PathBuf, String)>,
+) -> Result<Node> {
+    let display = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| match named_by {
+        Some(origin) => Error::input(
+            origin.to_string(),
+            "extends",
+            format!("{display}: cannot read scenario: {e}"),
+        ),
+        None => Error::BadInput(format!("{display}: cannot read scenario: {e}")),
+    })?;
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if chain.iter().any(|(c, _)| *c == canonical) {
+        let cycle: Vec<&str> = chain
+            .iter()
+            .map(|(_, d)| d.as_str())
+            .chain(std::iter::once(display.as_str()))
+            .collect();
+        let origin = named_by.map_or_else(|| Origin::start_of(&display), Clone::clone);
+        return Err(Error::input(
+            origin.to_string(),
+            "extends",
+            format!("{display} extends itself: {}", cycle.join(" -> ")),
+        ));
+    }
+    chain.push((canonical, display.clone()));
+    let mut scenario = node::parse_document(&text, &display)?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    for key in ["init.roster", "sweep.table"] {
+        resolve_relative(&mut scenario, key, dir);
+    }
+    let merged = match scenario.remove("extends") {
+        None => scenario,
+        Some(entry) => {
+            let Some(parent_name) = entry.node.as_str() else {
+                return Err(Error::input(
+                    entry.node.origin.to_string(),
+                    "extends",
+                    format!(
+                        "expected the file name of a scenario, found {}",
+                        entry.node.describe()
+                    ),
+                ));
+            };
+            let parent_path: PathBuf = dir.join(parent_name).components().collect();
+            let mut parent = read_chain(&parent_path, Some(&entry.node.origin), chain)?;
+            parent.remove("name");
+            node::merge(&mut parent, scenario, &mut Vec::new(), &|p| {
+                registry::merges(p)
+            });
+            parent
+        }
+    };
+    chain.pop();
+    Ok(merged)
+}
+
+/// Makes the file path at `key` absolute, relative to `dir` (the folder of
+/// the file that names it), so that it survives merging and `to_toml`.
+fn resolve_relative(scenario: &mut Node, key: &str, dir: &Path) {
+    let (section, field) = key.split_once('.').expect("a dotted key");
+    let Some(value) = scenario.get_mut(section).and_then(|s| s.get_mut(field)) else {
+        return;
+    };
+    if let Value::String(s) = &mut value.value
+        && !s.is_empty()
+    {
+        let joined: PathBuf = dir.join(&*s).components().collect();
+        let absolute = std::path::absolute(&joined).unwrap_or(joined);
+        *s = absolute.to_string_lossy().into_owned();
+    }
+}
+
+/// Parses a registry default (registry defaults are valid TOML by test).
+fn default_node(text: &str) -> Node {
+    node::parse_value(text, &Origin::Default).expect("registry defaults are valid TOML")
+}
+
+/// The built-in defaults of every parameter outside channels and sweeps.
+fn defaults() -> Node {
+    let mut root = Node::table(Origin::Default);
+    for param in registry::PARAMS {
+        let registry::DefaultValue::Toml(text) = param.default else {
+            continue;
+        };
+        if param.path.starts_with("channels.") || param.path.starts_with("sweep.") {
+            continue;
+        }
+        let segs: Vec<&str> = param.path.split('.').collect();
+        let (last, sections) = segs.split_last().expect("non-empty path");
+        let mut table = &mut root;
+        for seg in sections {
+            if table.get(seg).is_none() {
+                table.insert(seg, Origin::Default, Node::table(Origin::Default));
+            }
+            table = table.get_mut(seg).expect("inserted above");
+        }
+        table.insert(last, Origin::Default, default_node(text));
+    }
+    root
+}
+
+/// Gives every enabled channel the new-channel defaults for the fields that
+/// no file in the chain gave (cohort and supply are required instead, and
+/// `responds_to_openness` follows the cohort when resolved).
+fn fill_channel_defaults(root: &mut Node) {
+    let Some(Value::Table(channels)) = root.get_mut("channels").map(|c| &mut c.value) else {
+        return;
+    };
+    for channel in channels {
+        if channel.node.entries().is_none() {
+            continue;
+        }
+        for param in registry::PARAMS {
+            let Some(field) = param.path.strip_prefix("channels.*.") else {
+                continue;
+            };
+            if let registry::DefaultValue::Toml(text) = param.default
+                && field != "enabled"
+                && channel.node.get(field).is_none()
+            {
+                channel
+                    .node
+                    .insert(field, Origin::Default, default_node(text));
+            }
+        }
+    }
 }

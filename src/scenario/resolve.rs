@@ -1,0 +1,1179 @@
+//! From the merged document tree to a validated [`Scenario`].
+//!
+//! Every check of MODEL.md section 6 happens here, before anything runs, and
+//! every error names the position of the offending value (or key) and the
+//! full dotted path of the parameter.
+
+use std::path::PathBuf;
+
+use super::node::{Node, Origin, Value};
+use super::paths;
+use super::registry::{self, Bounds, DistKind, NONNEG, POSITIVE, ParamKind, UNIT};
+use super::types::*;
+use crate::{Error, Result};
+
+/// An input error at `node` about `key`.
+fn err(origin: &Origin, key: &str, message: impl Into<String>) -> Error {
+    Error::input(origin.to_string(), key, message)
+}
+
+/// Resolves the merged, defaults-filled tree of a scenario whose top file is
+/// `file`.
+pub(crate) fn scenario(root: &Node, file: &str) -> Result<Scenario> {
+    check_keys(root, &mut Vec::new())?;
+    let r = Reader { root, file };
+
+    let start_year = r.year("start_year")?;
+    let end_year = r.year("end_year")?;
+    if end_year < start_year {
+        let node = r.node("end_year")?;
+        return Err(err(
+            &node.origin,
+            "end_year",
+            format!(
+                "{end_year} is before start_year {start_year}: the run needs end_year >= start_year"
+            ),
+        ));
+    }
+    let issues = r.issues()?;
+    check_mix(root, &issues.mix, start_year)?;
+
+    let scenario = Scenario {
+        name: r.name()?,
+        description: r.string("description")?,
+        start_year,
+        end_year,
+        communities: r.u32("communities")?,
+        urban_share: r.float("urban_share", UNIT)?,
+        replicates: r.u32("replicates")?,
+        seed: u64::try_from(r.int("seed")?).expect("validated as non-negative"),
+        seeds: match r.choice("seeds")?.as_str() {
+            "independent" => SeedMode::Independent,
+            _ => SeedMode::Common,
+        },
+        policy_window: r.policy_window(start_year, end_year)?,
+        team: Team {
+            seats: r.per_kind_int("team.seats")?,
+        },
+        issues,
+        capacity: Capacity {
+            gamma: r.schedule("capacity.gamma")?,
+            omega: r.schedule("capacity.omega")?,
+            beta: r.schedule("capacity.beta")?,
+        },
+        learning: Learning {
+            experience: r.schedule("learning.experience")?,
+            trust: r.schedule("learning.trust")?,
+            knowledge: r.schedule("learning.knowledge")?,
+        },
+        mentoring: Mentoring {
+            rate: r.schedule("mentoring.rate")?,
+            window: r.u32("mentoring.window")?,
+            threshold: r.schedule("mentoring.threshold")?,
+        },
+        exits: Exits {
+            death: Death {
+                a: r.schedule("exits.death.a")?,
+                b: r.schedule("exits.death.b")?,
+            },
+            retirement: Retirement {
+                age: r.per_kind_schedule("exits.retirement.age")?,
+                spread: r.schedule("exits.retirement.spread")?,
+            },
+            embeddedness: r.schedule("exits.embeddedness")?,
+        },
+        promotion: Promotion {
+            openness: r.schedule("promotion.openness")?,
+            max_age: r.schedule("promotion.max_age")?,
+            attraction: r.schedule("promotion.attraction")?,
+        },
+        elections: Elections {
+            enabled: r.bool("elections.enabled")?,
+            first_year: r.year("elections.first_year")?,
+            term: r.schedule("elections.term")?,
+            age_cap: r.u32("elections.age_cap")?,
+            incumbency: r.schedule("elections.incumbency")?,
+        },
+        observe: Observe {
+            educated_threshold: r.float("observe.educated_threshold", UNIT)?,
+            burn_in: r.u32("observe.burn_in")?,
+        },
+        selection: Selection {
+            knowledge: r.schedule("selection.knowledge")?,
+            experience: r.schedule("selection.experience")?,
+            trust: r.schedule("selection.trust")?,
+        },
+        channels: r.channels()?,
+        init: Init {
+            roster: r.optional_path("init.roster")?,
+        },
+        sweep: r.sweep()?,
+    };
+    Ok(scenario)
+}
+
+/// Refuses unknown keys (at the key's position) and sections that are not
+/// tables, walking the tree along the registry.
+fn check_keys(table: &Node, prefix: &mut Vec<String>) -> Result<()> {
+    let Some(entries) = table.entries() else {
+        return Ok(());
+    };
+    for entry in entries {
+        prefix.push(entry.key.clone());
+        let key = prefix.join(".");
+        if prefix.len() == 2 && prefix[0] == "channels" {
+            check_channel_name(&entry.key, &entry.key_origin, &key)?;
+        }
+        if registry::is_section(prefix) {
+            if entry.node.entries().is_none() {
+                return Err(err(
+                    &entry.node.origin,
+                    &key,
+                    format!("expected a table, found {}", entry.node.describe()),
+                ));
+            }
+            check_keys(&entry.node, prefix)?;
+        } else if registry::find_param(prefix).is_none_or(|(_, n)| n != prefix.len()) {
+            let siblings = registry::children(&prefix[..prefix.len() - 1]);
+            let hint = match registry::suggest(&entry.key, siblings.iter().copied()) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None if siblings.is_empty() => "this table takes no keys".into(),
+                None => format!("expected one of: {}", siblings.join(", ")),
+            };
+            return Err(err(
+                &entry.key_origin,
+                &key,
+                format!("unknown key ({hint})"),
+            ));
+        }
+        prefix.pop();
+    }
+    Ok(())
+}
+
+/// Channel names become CSV column names (`entries_<channel>`) and path
+/// segments, so they are kept to bare-key characters.
+fn check_channel_name(name: &str, origin: &Origin, key: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(err(
+            origin,
+            key,
+            format!("channel name {name:?} may only hold ASCII letters, digits, `_` and `-`"),
+        ))
+    }
+}
+
+/// Reads typed values out of the tree by dotted path.
+struct Reader<'a> {
+    root: &'a Node,
+    file: &'a str,
+}
+
+impl Reader<'_> {
+    fn node(&self, path: &str) -> Result<&Node> {
+        self.root.at(path).ok_or_else(|| {
+            err(
+                &Origin::start_of(self.file),
+                path,
+                "missing value (no built-in default)",
+            )
+        })
+    }
+
+    fn kind(path: &str) -> ParamKind {
+        let segs: Vec<&str> = path.split('.').collect();
+        registry::find_param(&segs)
+            .map(|(p, _)| p.kind)
+            .expect("reader paths are registry paths")
+    }
+
+    fn int(&self, path: &str) -> Result<i64> {
+        let ParamKind::Int { min, max } = Self::kind(path) else {
+            unreachable!("{path} is an integer parameter")
+        };
+        integer(self.node(path)?, path, min, max)
+    }
+
+    fn u32(&self, path: &str) -> Result<u32> {
+        Ok(u32::try_from(self.int(path)?).expect("registry bounds fit u32"))
+    }
+
+    fn year(&self, path: &str) -> Result<i32> {
+        Ok(i32::try_from(self.int(path)?).expect("registry bounds fit i32"))
+    }
+
+    fn float(&self, path: &str, bounds: Bounds) -> Result<f64> {
+        let node = self.node(path)?;
+        let v = number(node, path)?;
+        check_bounds(v, bounds, node, path)?;
+        Ok(v)
+    }
+
+    fn bool(&self, path: &str) -> Result<bool> {
+        boolean(self.node(path)?, path)
+    }
+
+    fn string(&self, path: &str) -> Result<String> {
+        string(self.node(path)?, path).map(str::to_string)
+    }
+
+    fn choice(&self, path: &str) -> Result<String> {
+        let ParamKind::Enum(values) = Self::kind(path) else {
+            unreachable!("{path} is a choice")
+        };
+        choice(self.node(path)?, path, values).map(str::to_string)
+    }
+
+    fn schedule(&self, path: &str) -> Result<Schedule> {
+        let ParamKind::Schedule(bounds) = Self::kind(path) else {
+            unreachable!("{path} is a schedule")
+        };
+        schedule(self.node(path)?, path, bounds)
+    }
+
+    fn per_kind_schedule(&self, path: &str) -> Result<PerKind<Schedule>> {
+        let ParamKind::PerKindSchedule(bounds) = Self::kind(path) else {
+            unreachable!("{path} is a per-kind schedule")
+        };
+        per_kind(self.node(path)?, path, |n, k| schedule(n, k, bounds))
+    }
+
+    fn per_kind_int(&self, path: &str) -> Result<PerKind<u32>> {
+        let ParamKind::PerKindInt { min, max } = Self::kind(path) else {
+            unreachable!("{path} is a per-kind integer")
+        };
+        per_kind(self.node(path)?, path, |n, k| {
+            integer(n, k, min, max).map(|i| u32::try_from(i).expect("registry bounds fit u32"))
+        })
+    }
+
+    fn optional_path(&self, path: &str) -> Result<Option<PathBuf>> {
+        self.root.at(path).map(|n| file_path(n, path)).transpose()
+    }
+
+    fn name(&self) -> Result<String> {
+        let node = self.node("name")?;
+        let name = string(node, "name")?;
+        let bad = name.is_empty()
+            || name == "."
+            || name == ".."
+            || name
+                .chars()
+                .any(|c| c == '/' || c == '\\' || c.is_control());
+        if bad {
+            return Err(err(
+                &node.origin,
+                "name",
+                format!(
+                    "{name:?} cannot name an output folder: expected a non-empty name without slashes"
+                ),
+            ));
+        }
+        Ok(name.to_string())
+    }
+
+    fn policy_window(&self, start_year: i32, end_year: i32) -> Result<(i32, i32)> {
+        let key = "policy_window";
+        let node = self.node(key)?;
+        let expected = "expected [first_year, last_year]";
+        let Value::Array(items) = &node.value else {
+            return Err(err(
+                &node.origin,
+                key,
+                format!("{expected}, found {}", node.describe()),
+            ));
+        };
+        if items.len() != 2 {
+            return Err(err(
+                &node.origin,
+                key,
+                format!("{expected}, found {} elements", items.len()),
+            ));
+        }
+        let year = |i: usize| -> Result<i32> {
+            let v = integer(&items[i], &format!("{key}.{i}"), -100_000, 100_000)?;
+            Ok(i32::try_from(v).expect("bounded above"))
+        };
+        let (first, last) = (year(0)?, year(1)?);
+        if first > last {
+            return Err(err(
+                &items[1].origin,
+                &format!("{key}.1"),
+                format!("{last} is before {first}: the window needs first_year <= last_year"),
+            ));
+        }
+        if first <= end_year && last >= start_year {
+            // Runs are often shortened or moved (`--set end_year=2030`, a
+            // child of the baseline) without restating the window: the
+            // summary then averages over the part of the window in the run.
+            return Ok((first.max(start_year), last.min(end_year)));
+        }
+        // A window that misses the run entirely is an error where the
+        // scenario's own file or an override wrote it; one written for
+        // another run (built in, or inherited through `extends`) becomes the
+        // whole run.
+        let written_here = |n: &Node| match &n.origin {
+            Origin::Default => false,
+            Origin::File { file, .. } => **file == *self.file,
+            Origin::Override(_) => true,
+        };
+        if items.iter().any(written_here) {
+            let i = usize::from(first <= end_year);
+            return Err(err(
+                &items[i].origin,
+                &format!("{key}.{i}"),
+                format!(
+                    "the window [{first}, {last}] lies outside the run {start_year}..={end_year}: it must overlap the run"
+                ),
+            ));
+        }
+        Ok((start_year, end_year))
+    }
+
+    fn issues(&self) -> Result<Issues> {
+        let per_issue = |section: &str| -> Result<PerIssue<Schedule>> {
+            Ok(PerIssue {
+                interpersonal: self.schedule(&format!("{section}.interpersonal"))?,
+                managerial: self.schedule(&format!("{section}.managerial"))?,
+                technical: self.schedule(&format!("{section}.technical"))?,
+            })
+        };
+        Ok(Issues {
+            rate: self.per_kind_schedule("issues.rate")?,
+            escalation: self.schedule("issues.escalation")?,
+            mix: per_issue("issues.mix")?,
+            difficulty: per_issue("issues.difficulty")?,
+        })
+    }
+
+    fn channels(&self) -> Result<Vec<Channel>> {
+        let mut channels = Vec::new();
+        let entries = self
+            .root
+            .get("channels")
+            .and_then(Node::entries)
+            .unwrap_or_default();
+        for entry in entries {
+            let prefix = format!("channels.{}", entry.key);
+            let node = &entry.node;
+            let key = |field: &str| format!("{prefix}.{field}");
+            let enabled = match node.get("enabled") {
+                Some(n) => boolean(n, &key("enabled"))?,
+                None => true,
+            };
+            if !enabled {
+                continue;
+            }
+            let required = |field: &str| {
+                node.get(field).ok_or_else(|| {
+                    err(
+                        &entry.key_origin,
+                        &prefix,
+                        format!("a new channel must give `{field}`"),
+                    )
+                })
+            };
+            let cohort = match choice(required("cohort")?, &key("cohort"), registry::COHORTS)? {
+                "revolutionary" => Cohort::Revolutionary,
+                "experience" => Cohort::Experience,
+                _ => Cohort::Knowledge,
+            };
+            let supply = schedule(required("supply")?, &key("supply"), NONNEG)?;
+            // Fields other than cohort and supply are filled when the source is
+            // read; the fallbacks only serve trees built some other way.
+            let field = |name: &str| -> Result<&Node> {
+                node.get(name)
+                    .ok_or_else(|| err(&entry.key_origin, &key(name), "missing value"))
+            };
+            let sched = |name: &str, bounds: Bounds| schedule(field(name)?, &key(name), bounds);
+            let dist = |name: &str, kind: DistKind| distribution(field(name)?, &key(name), kind);
+            channels.push(Channel {
+                name: entry.key.clone(),
+                cohort,
+                supply,
+                kind: per_kind(field("kind")?, &key("kind"), |n, k| schedule(n, k, NONNEG))?,
+                responds_to_openness: match node.get("responds_to_openness") {
+                    Some(n) => boolean(n, &key("responds_to_openness"))?,
+                    None => cohort == Cohort::Knowledge,
+                },
+                localness: sched("localness", UNIT)?,
+                turnover: sched("turnover", NONNEG)?,
+                promotion: sched("promotion", NONNEG)?,
+                secondment_years: u32::try_from(integer(
+                    field("secondment_years")?,
+                    &key("secondment_years"),
+                    0,
+                    i64::from(u32::MAX),
+                )?)
+                .expect("bounded above"),
+                age: dist("age", DistKind::Age)?,
+                knowledge: dist("knowledge", DistKind::Skill)?,
+                experience: dist("experience", DistKind::Skill)?,
+                trust: dist("trust", DistKind::Skill)?,
+            });
+        }
+        if channels.is_empty() {
+            return Err(err(
+                &Origin::start_of(self.file),
+                "channels",
+                "a scenario needs at least one enabled channel: define [channels.<name>] with cohort and supply, or extend a scenario that does",
+            ));
+        }
+        channels.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(channels)
+    }
+
+    fn sweep(&self) -> Result<Option<Sweep>> {
+        let Some(node) = self.root.get("sweep") else {
+            return Ok(None);
+        };
+        let method = match node.get("method") {
+            Some(n) => choice(n, "sweep.method", registry::SWEEP_METHODS)?.to_string(),
+            None => "grid".to_string(),
+        };
+        let samples = node
+            .get("samples")
+            .map(|n| integer(n, "sweep.samples", 1, i64::from(u32::MAX)).map(|s| s as u32))
+            .transpose()?;
+        let table = node
+            .get("table")
+            .map(|n| file_path(n, "sweep.table"))
+            .transpose()?;
+        let mut parameters = Vec::new();
+        if let Some(params) = node.get("parameters") {
+            let Some(entries) = params.entries() else {
+                return Err(err(
+                    &params.origin,
+                    "sweep.parameters",
+                    format!(
+                        "expected a table of path = values, found {}",
+                        params.describe()
+                    ),
+                ));
+            };
+            for entry in entries {
+                let key = format!("sweep.parameters.{:?}", entry.key);
+                if !paths::is_numeric(self.root, &entry.key) {
+                    let probe = Node::new(Value::Float(1.0), Origin::Default);
+                    let why = match paths::apply(&mut self.root.clone(), &entry.key, probe) {
+                        Err(why) => format!("`{}`: {why}", entry.key),
+                        Ok(_) => format!("`{}` is not a number a sweep can set", entry.key),
+                    };
+                    return Err(err(&entry.key_origin, &key, why));
+                }
+                parameters.push((entry.key.clone(), sweep_values(&entry.node, &key, &method)?));
+            }
+        }
+        let at_sweep = |field: &str| node.entry(field).map_or(&node.origin, |e| &e.key_origin);
+        let method_key = "sweep.method";
+        match method.as_str() {
+            "table" => {
+                if table.is_none() {
+                    return Err(err(
+                        at_sweep("method"),
+                        method_key,
+                        "method \"table\" needs `table = \"points.csv\"`",
+                    ));
+                }
+                if !parameters.is_empty() {
+                    return Err(err(
+                        at_sweep("parameters"),
+                        "sweep.parameters",
+                        "method \"table\" takes its points from `table`, not from [sweep.parameters]",
+                    ));
+                }
+            }
+            _ => {
+                if table.is_some() {
+                    return Err(err(
+                        at_sweep("table"),
+                        "sweep.table",
+                        format!("`table` applies only to method \"table\", not \"{method}\""),
+                    ));
+                }
+                if parameters.is_empty() {
+                    return Err(err(
+                        at_sweep("parameters"),
+                        "sweep.parameters",
+                        format!(
+                            "method \"{method}\" needs at least one parameter in [sweep.parameters]"
+                        ),
+                    ));
+                }
+            }
+        }
+        let random = method == "random" || method == "lhs";
+        match (random, samples) {
+            (true, None) => {
+                return Err(err(
+                    at_sweep("method"),
+                    "sweep.samples",
+                    format!("method \"{method}\" needs `samples` (the number of points, >= 1)"),
+                ));
+            }
+            (false, Some(_)) => {
+                return Err(err(
+                    at_sweep("samples"),
+                    "sweep.samples",
+                    format!("`samples` applies only to random and lhs, not \"{method}\""),
+                ));
+            }
+            _ => {}
+        }
+        if method == "zip" {
+            let length = |values: &SweepValues| match values {
+                SweepValues::List(list) => list.len(),
+                SweepValues::Range { steps, .. } => steps.unwrap_or(0) as usize,
+            };
+            let first = &parameters[0];
+            for (path, values) in &parameters[1..] {
+                if length(values) != length(&first.1) {
+                    let entry = node
+                        .get("parameters")
+                        .and_then(|p| p.entry(path))
+                        .expect("parameters come from this table");
+                    return Err(err(
+                        &entry.node.origin,
+                        &format!("sweep.parameters.{path:?}"),
+                        format!(
+                            "zip needs lists of equal length: {} values here, {} for {:?}",
+                            length(values),
+                            length(&first.1),
+                            first.0
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(Some(Sweep {
+            method,
+            samples,
+            table,
+            parameters,
+        }))
+    }
+}
+
+fn sweep_values(node: &Node, key: &str, method: &str) -> Result<SweepValues> {
+    let random = method == "random" || method == "lhs";
+    match &node.value {
+        Value::Array(items) => {
+            if random {
+                return Err(err(
+                    &node.origin,
+                    key,
+                    format!(
+                        "method \"{method}\" samples a range: expected {{ from = .., to = .. }}, found a list"
+                    ),
+                ));
+            }
+            if items.is_empty() {
+                return Err(err(&node.origin, key, "the list of values is empty"));
+            }
+            let values = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| number(item, &format!("{key}.{i}")))
+                .collect::<Result<_>>()?;
+            Ok(SweepValues::List(values))
+        }
+        Value::Table(entries) => {
+            for entry in entries {
+                if !["from", "to", "steps"].contains(&entry.key.as_str()) {
+                    return Err(err(
+                        &entry.key_origin,
+                        &format!("{key}.{}", entry.key),
+                        "unknown key in a range (expected from, to and steps)",
+                    ));
+                }
+            }
+            let get = |field: &str| {
+                node.get(field)
+                    .ok_or_else(|| err(&node.origin, key, format!("a range needs `{field}`")))
+            };
+            let from = number(get("from")?, &format!("{key}.from"))?;
+            let to_node = get("to")?;
+            let to = number(to_node, &format!("{key}.to"))?;
+            let steps = match (node.get("steps"), random) {
+                (Some(n), false) => Some(
+                    u32::try_from(integer(n, &format!("{key}.steps"), 1, i64::from(u32::MAX))?)
+                        .expect("bounded above"),
+                ),
+                (None, false) => {
+                    return Err(err(
+                        &node.origin,
+                        key,
+                        format!("method \"{method}\" needs `steps` (>= 1) in a range"),
+                    ));
+                }
+                (Some(n), true) => {
+                    return Err(err(
+                        &n.origin,
+                        &format!("{key}.steps"),
+                        format!(
+                            "method \"{method}\" draws `samples` points: a range takes no `steps`"
+                        ),
+                    ));
+                }
+                (None, true) => None,
+            };
+            if random && from > to {
+                return Err(err(
+                    &to_node.origin,
+                    &format!("{key}.to"),
+                    format!("{to} is below from = {from}"),
+                ));
+            }
+            Ok(SweepValues::Range { from, to, steps })
+        }
+        _ => Err(err(
+            &node.origin,
+            key,
+            format!(
+                "expected a list of values or {{ from = .., to = .., steps = .. }}, found {}",
+                node.describe()
+            ),
+        )),
+    }
+}
+
+/// The issue mix normalises the weights each year, so they may not all be 0
+/// in any year. Piecewise-linear and stepwise weights change only at their
+/// points, so the years of the points (and the start) are enough to check.
+fn check_mix(root: &Node, mix: &PerIssue<Schedule>, start_year: i32) -> Result<()> {
+    let schedules = mix.as_array();
+    let mut years: Vec<f64> = vec![f64::from(start_year)];
+    for s in schedules {
+        if let Shape::Linear(points) | Shape::Stepwise(points) = &s.shape {
+            years.extend(points.iter().map(|p| p.0));
+        }
+    }
+    years.sort_by(f64::total_cmp);
+    years.dedup();
+    for year in years {
+        let total: f64 = schedules.iter().map(|s| s.at(year as i32)).sum();
+        if total <= 0.0 {
+            let names = ["interpersonal", "managerial", "technical"];
+            let origin = names
+                .iter()
+                .filter_map(|n| root.at(&format!("issues.mix.{n}")))
+                .map(|n| &n.origin)
+                .find(|o| o.is_given())
+                .cloned()
+                .unwrap_or(Origin::Default);
+            return Err(err(
+                &origin,
+                "issues.mix",
+                format!(
+                    "the issue mix weights are all 0 in {year}: at least one must be positive every year"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn type_error(node: &Node, key: &str, expected: &str) -> Error {
+    err(
+        &node.origin,
+        key,
+        format!("expected {expected}, found {}", node.describe()),
+    )
+}
+
+/// A finite number (integers are accepted where floats are expected).
+fn number(node: &Node, key: &str) -> Result<f64> {
+    match node.value {
+        Value::Integer(i) => Ok(i as f64),
+        Value::Float(x) if x.is_finite() => Ok(x),
+        _ => Err(type_error(node, key, "a finite number")),
+    }
+}
+
+/// A whole number within `[min, max]`. A float with an integral value is
+/// accepted because sweeps and generated files write numbers as floats.
+fn integer(node: &Node, key: &str, min: i64, max: i64) -> Result<i64> {
+    let value = match node.value {
+        Value::Integer(i) => i,
+        Value::Float(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15 => x as i64,
+        _ => return Err(type_error(node, key, "a whole number")),
+    };
+    if value < min || value > max {
+        let range = if max >= i64::from(u32::MAX) {
+            format!("at least {min}")
+        } else {
+            format!("between {min} and {max}")
+        };
+        return Err(err(
+            &node.origin,
+            key,
+            format!("{value} is out of range: expected a whole number {range}"),
+        ));
+    }
+    Ok(value)
+}
+
+fn boolean(node: &Node, key: &str) -> Result<bool> {
+    match node.value {
+        Value::Bool(b) => Ok(b),
+        _ => Err(type_error(node, key, "true or false")),
+    }
+}
+
+fn string<'a>(node: &'a Node, key: &str) -> Result<&'a str> {
+    node.as_str()
+        .ok_or_else(|| type_error(node, key, "a string"))
+}
+
+fn choice<'a>(node: &Node, key: &str, values: &[&'a str]) -> Result<&'a str> {
+    let expected = values
+        .iter()
+        .map(|v| format!("\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let s = node
+        .as_str()
+        .ok_or_else(|| type_error(node, key, &format!("one of {expected}")))?;
+    values.iter().copied().find(|v| *v == s).ok_or_else(|| {
+        err(
+            &node.origin,
+            key,
+            format!("unknown value {s:?}: expected one of {expected}"),
+        )
+    })
+}
+
+/// A path; relative paths were resolved against their file when it was
+/// read, so one still relative here came from an override (current folder).
+fn file_path(node: &Node, key: &str) -> Result<PathBuf> {
+    let s = string(node, key)?;
+    if s.is_empty() {
+        return Err(err(
+            &node.origin,
+            key,
+            "expected a file path, found an empty string",
+        ));
+    }
+    let path = PathBuf::from(s);
+    Ok(std::path::absolute(&path).unwrap_or(path))
+}
+
+fn check_bounds(v: f64, bounds: Bounds, node: &Node, key: &str) -> Result<()> {
+    if bounds.contains(v) {
+        Ok(())
+    } else {
+        Err(err(
+            &node.origin,
+            key,
+            format!(
+                "{v} is out of range: expected a value {}",
+                bounds.describe()
+            ),
+        ))
+    }
+}
+
+/// `[[year, value], ...]` with at least one point and strictly increasing
+/// years; `key` is the path of the list. Returns the points with the nodes of
+/// their values, for range errors.
+fn points<'a>(node: &'a Node, key: &str) -> Result<Vec<(f64, f64, &'a Node)>> {
+    let Value::Array(items) = &node.value else {
+        return Err(type_error(node, key, "a list of [year, value] points"));
+    };
+    if items.is_empty() {
+        return Err(err(
+            &node.origin,
+            key,
+            "the schedule is empty: give a number or at least one [year, value] point",
+        ));
+    }
+    let mut out: Vec<(f64, f64, &Node)> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let item_key = format!("{key}.{i}");
+        let pair = match &item.value {
+            Value::Array(pair) if pair.len() == 2 => pair,
+            _ => return Err(type_error(item, &item_key, "a [year, value] pair")),
+        };
+        let year = integer(&pair[0], &format!("{item_key}.0"), -100_000, 100_000)? as f64;
+        let value = number(&pair[1], &format!("{item_key}.1"))?;
+        if let Some(previous) = out.last()
+            && year <= previous.0
+        {
+            return Err(err(
+                &pair[0].origin,
+                &format!("{item_key}.0"),
+                format!(
+                    "year {year} does not come after {}: schedule years must be strictly increasing",
+                    previous.0
+                ),
+            ));
+        }
+        out.push((year, value, &pair[1]));
+    }
+    Ok(out)
+}
+
+/// A schedule whose scaled values lie within `bounds`.
+fn schedule(node: &Node, key: &str, bounds: Bounds) -> Result<Schedule> {
+    let expected = "a number, a list of [year, value] points or a schedule table";
+    match &node.value {
+        Value::Integer(_) | Value::Float(_) => {
+            let v = number(node, key)?;
+            check_bounds(v, bounds, node, key)?;
+            Ok(Schedule::constant(v))
+        }
+        Value::Array(_) => {
+            let points = points(node, key)?;
+            for (i, (_, v, value_node)) in points.iter().enumerate() {
+                check_bounds(*v, bounds, value_node, &format!("{key}.{i}.1"))?;
+            }
+            Ok(Schedule {
+                shape: Shape::Linear(points.iter().map(|&(y, v, _)| (y, v)).collect()),
+                scale: 1.0,
+            })
+        }
+        Value::Table(entries) => {
+            for entry in entries {
+                if !["points", "stepwise", "value", "scale"].contains(&entry.key.as_str()) {
+                    return Err(err(
+                        &entry.key_origin,
+                        &format!("{key}.{}", entry.key),
+                        "unknown key in a schedule (expected points, stepwise or value, and scale)",
+                    ));
+                }
+            }
+            let forms: Vec<_> = entries.iter().filter(|e| e.key != "scale").collect();
+            let [form] = forms.as_slice() else {
+                return Err(err(
+                    &node.origin,
+                    key,
+                    "a schedule table needs exactly one of `points`, `stepwise` or `value`",
+                ));
+            };
+            let scale_node = node.get("scale");
+            let scale = scale_node
+                .map(|n| number(n, &format!("{key}.scale")))
+                .transpose()?
+                .unwrap_or(1.0);
+            let form_key = format!("{key}.{}", form.key);
+            let values: Vec<(String, f64, &Node)>;
+            let shape = if form.key == "value" {
+                let v = number(&form.node, &form_key)?;
+                values = vec![(form_key, v, &form.node)];
+                Shape::Constant(v)
+            } else {
+                let points = points(&form.node, &form_key)?;
+                values = points
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(_, v, n))| (format!("{form_key}.{i}.1"), v, n))
+                    .collect();
+                let pairs = points.iter().map(|&(y, v, _)| (y, v)).collect();
+                if form.key == "points" {
+                    Shape::Linear(pairs)
+                } else {
+                    Shape::Stepwise(pairs)
+                }
+            };
+            for (value_key, raw, value_node) in values {
+                let scaled = raw * scale;
+                if bounds.contains(scaled) {
+                    continue;
+                }
+                return Err(match scale_node {
+                    Some(s) if bounds.contains(raw) => err(
+                        &s.origin,
+                        &format!("{key}.scale"),
+                        format!(
+                            "scale {scale} takes {value_key} = {raw} to {scaled}, out of range: expected a value {}",
+                            bounds.describe()
+                        ),
+                    ),
+                    _ => err(
+                        &value_node.origin,
+                        &value_key,
+                        format!(
+                            "{raw} is out of range: expected a value {}",
+                            bounds.describe()
+                        ),
+                    ),
+                });
+            }
+            Ok(Schedule { shape, scale })
+        }
+        _ => Err(type_error(node, key, expected)),
+    }
+}
+
+/// One value for both kinds, or `{ urban = .., rural = .. }`.
+fn per_kind<T>(node: &Node, key: &str, one: impl Fn(&Node, &str) -> Result<T>) -> Result<PerKind<T>>
+where
+    T: Clone,
+{
+    let Some(entries) = node.entries() else {
+        let v = one(node, key)?;
+        return Ok(PerKind {
+            urban: v.clone(),
+            rural: v,
+        });
+    };
+    let per_kind_keys = entries.iter().any(|e| e.key == "urban" || e.key == "rural");
+    if !per_kind_keys {
+        // A schedule table shared by both kinds.
+        let v = one(node, key)?;
+        return Ok(PerKind {
+            urban: v.clone(),
+            rural: v,
+        });
+    }
+    for entry in entries {
+        if entry.key != "urban" && entry.key != "rural" {
+            return Err(err(
+                &entry.key_origin,
+                &format!("{key}.{}", entry.key),
+                "unknown key in a per-kind value (expected urban and rural)",
+            ));
+        }
+    }
+    let kind = |name: &str| -> Result<T> {
+        let inner = node.get(name).ok_or_else(|| {
+            err(
+                &node.origin,
+                key,
+                format!("a per-kind value needs both urban and rural: `{name}` is missing"),
+            )
+        })?;
+        one(inner, &format!("{key}.{name}"))
+    };
+    Ok(PerKind {
+        urban: kind("urban")?,
+        rural: kind("rural")?,
+    })
+}
+
+/// The probability mass of a normal(mean, sd) inside `[lo, hi]`, accurate in
+/// the far tails (where `erf` differences would cancel to 0).
+fn normal_mass(mean: f64, sd: f64, lo: f64, hi: f64) -> f64 {
+    let a = (lo - mean) / (sd * std::f64::consts::SQRT_2);
+    let b = (hi - mean) / (sd * std::f64::consts::SQRT_2);
+    if a >= 0.0 {
+        0.5 * (libm::erfc(a) - libm::erfc(b))
+    } else if b <= 0.0 {
+        0.5 * (libm::erfc(-b) - libm::erfc(-a))
+    } else {
+        0.5 * (libm::erf(b) - libm::erf(a))
+    }
+}
+
+/// The least probability mass a truncation window must hold.
+const MIN_MASS: f64 = 1e-6;
+
+/// An entry distribution: a number, a truncated normal or (skills only) a beta.
+fn distribution(node: &Node, key: &str, kind: DistKind) -> Result<Distribution> {
+    let (natural, what) = match kind {
+        DistKind::Age => (NONNEG, "an age"),
+        DistKind::Skill => (UNIT, "a skill"),
+    };
+    let expected = match kind {
+        DistKind::Age => "a number or { normal = [mean, sd], min = .., max = .. }",
+        DistKind::Skill => {
+            "a number, { normal = [mean, sd], min = .., max = .. } or { beta = [a, b] }"
+        }
+    };
+    let Some(entries) = node.entries() else {
+        if !node.is_number() {
+            return Err(type_error(node, key, expected));
+        }
+        let v = number(node, key)?;
+        check_bounds(v, natural, node, key)?;
+        return Ok(Distribution::Constant(v));
+    };
+    for entry in entries {
+        if !["normal", "min", "max", "beta"].contains(&entry.key.as_str()) {
+            return Err(err(
+                &entry.key_origin,
+                &format!("{key}.{}", entry.key),
+                format!("unknown key in a distribution (expected {expected})"),
+            ));
+        }
+    }
+    let pair = |name: &str| -> Result<Option<(f64, f64, &Node, &Node)>> {
+        let Some(n) = node.get(name) else {
+            return Ok(None);
+        };
+        let pair_key = format!("{key}.{name}");
+        match &n.value {
+            Value::Array(items) if items.len() == 2 => Ok(Some((
+                number(&items[0], &format!("{pair_key}.0"))?,
+                number(&items[1], &format!("{pair_key}.1"))?,
+                &items[0],
+                &items[1],
+            ))),
+            _ => Err(type_error(n, &pair_key, "a pair of numbers")),
+        }
+    };
+    if let Some((a, b, a_node, b_node)) = pair("beta")? {
+        if kind == DistKind::Age {
+            return Err(err(
+                &node.origin,
+                key,
+                format!(
+                    "an age cannot follow a beta distribution (it lies on [0, 1]): expected {expected}"
+                ),
+            ));
+        }
+        if node.get("normal").is_some() {
+            return Err(err(
+                &node.origin,
+                key,
+                "give either `normal` or `beta`, not both",
+            ));
+        }
+        if let Some(entry) = entries.iter().find(|e| e.key == "min" || e.key == "max") {
+            return Err(err(
+                &entry.key_origin,
+                &format!("{key}.{}", entry.key),
+                "min and max apply only to a normal (a beta lies on [0, 1])",
+            ));
+        }
+        check_bounds(a, POSITIVE, a_node, &format!("{key}.beta.0"))?;
+        check_bounds(b, POSITIVE, b_node, &format!("{key}.beta.1"))?;
+        return Ok(Distribution::Beta { a, b });
+    }
+    let Some((mean, sd, _, sd_node)) = pair("normal")? else {
+        return Err(err(&node.origin, key, format!("expected {expected}")));
+    };
+    check_bounds(sd, POSITIVE, sd_node, &format!("{key}.normal.1"))?;
+    let bound = |name: &str, default: Option<f64>| -> Result<(f64, Option<&Node>)> {
+        match (node.get(name), default) {
+            (Some(n), _) => {
+                let v = number(n, &format!("{key}.{name}"))?;
+                check_bounds(v, natural, n, &format!("{key}.{name}"))?;
+                Ok((v, Some(n)))
+            }
+            (None, Some(v)) => Ok((v, None)),
+            (None, None) => Err(err(
+                &node.origin,
+                key,
+                format!("{what} distribution needs both `min` and `max` (the truncation window)"),
+            )),
+        }
+    };
+    let skill_default = |v: f64| (kind == DistKind::Skill).then_some(v);
+    let (min, _) = bound("min", skill_default(0.0))?;
+    let (max, max_node) = bound("max", skill_default(1.0))?;
+    let window_origin = max_node.map_or(&node.origin, |n| &n.origin);
+    if min >= max {
+        return Err(err(
+            window_origin,
+            key,
+            format!("the truncation window [{min}, {max}] is empty: max must exceed min"),
+        ));
+    }
+    let mass = normal_mass(mean, sd, min, max);
+    if mass.is_nan() || mass < MIN_MASS {
+        return Err(err(
+            &node.origin,
+            key,
+            format!(
+                "the normal(mean {mean}, sd {sd}) has probability mass {mass:.3e} inside [{min}, {max}], below {MIN_MASS:e}: no candidate could be drawn; move the mean or widen the window"
+            ),
+        ));
+    }
+    Ok(Distribution::Normal { mean, sd, min, max })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::node::parse_document;
+    use crate::scenario::registry::AT_LEAST_ONE;
+
+    fn value(text: &str) -> Node {
+        parse_document(&format!("v = {text}\n"), "t.toml")
+            .unwrap()
+            .get("v")
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn schedules_in_all_forms() {
+        assert_eq!(
+            schedule(&value("2"), "k", NONNEG).unwrap(),
+            Schedule::constant(2.0)
+        );
+        let linear = schedule(&value("[[1949, 0.0], [2060, 0.02]]"), "k", UNIT).unwrap();
+        assert_eq!(
+            linear.shape,
+            Shape::Linear(vec![(1949.0, 0.0), (2060.0, 0.02)])
+        );
+        let step = schedule(
+            &value("{ stepwise = [[1949, 3], [2018, 5]], scale = 2 }"),
+            "k",
+            AT_LEAST_ONE,
+        )
+        .unwrap();
+        assert_eq!(step.scale, 2.0);
+        assert_eq!(step.at(2020), 10.0);
+        let constant = schedule(&value("{ value = 3, scale = 0.5 }"), "k", NONNEG).unwrap();
+        assert_eq!(constant.at(2000), 1.5);
+    }
+
+    #[test]
+    fn schedule_errors_name_the_element() {
+        let e = schedule(&value("[[2000, 0.1], [1990, 0.2]]"), "p.o", NONNEG).unwrap_err();
+        assert!(e.to_string().contains("t.toml:1:20: p.o.1.0:"), "{e}");
+        let e = schedule(
+            &value("{ points = [[2000, 0.1]], scale = -1 }"),
+            "r",
+            NONNEG,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("r.scale: scale -1 takes r.points.0.1 = 0.1 to -0.1"),
+            "{e}"
+        );
+        let e = schedule(&value("[]"), "r", NONNEG).unwrap_err();
+        assert!(e.to_string().contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn truncated_normals_need_mass() {
+        assert!(
+            distribution(
+                &value("{ normal = [24, 2], min = 21, max = 35 }"),
+                "a",
+                DistKind::Age
+            )
+            .is_ok()
+        );
+        let e = distribution(&value("{ normal = [24, 2] }"), "a", DistKind::Age).unwrap_err();
+        assert!(e.to_string().contains("both `min` and `max`"), "{e}");
+        let e = distribution(&value("{ normal = [5, 0.1] }"), "k", DistKind::Skill).unwrap_err();
+        assert!(e.to_string().contains("probability mass"), "{e}");
+        assert!(normal_mass(0.0, 1.0, 8.0, 9.0) > 0.0);
+        assert!((normal_mass(0.0, 1.0, -1.0, 1.0) - 0.682_689_492).abs() < 1e-8);
+        let e = distribution(
+            &value("{ normal = [0.5, 0.1], max = 1.5 }"),
+            "k",
+            DistKind::Skill,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("k.max"), "{e}");
+    }
+
+    #[test]
+    fn integers_accept_integral_floats_only() {
+        assert_eq!(integer(&value("6.0"), "s", 1, 10).unwrap(), 6);
+        assert!(integer(&value("6.5"), "s", 1, 10).is_err());
+        assert!(integer(&value("0"), "s", 1, 10).is_err());
+    }
+}

@@ -1,0 +1,148 @@
+//! The engine against MODEL.md section 2's closed forms: the stationary
+//! vacancy rate of the two-state seat chain, and the learning curves
+//! without mentoring. Scenarios are files in tests/scenarios/engine/.
+
+use std::path::PathBuf;
+
+use succession::model::{self, Plan, StreamKey};
+use succession::scenario::{self, Scenario};
+
+fn load(name: &str) -> Scenario {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/engine")
+        .join(name);
+    scenario::load(&path, &[]).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn column(plan: &Plan, name: &str) -> usize {
+    plan.columns()
+        .iter()
+        .position(|c| c == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+}
+
+/// Runs `file` (one run, replicate 0) and checks the mean year-end vacancy
+/// rate after a burn-in against h(1−f) / (h(1−f) + f).
+///
+/// The tolerance is the sampling error of that mean. Each of the M seats is
+/// an independent stationary two-state chain (its exit and recruitment
+/// draws are its own), observed T times; the indicator "vacant" has
+/// variance σ² = p(1−p) and autocorrelation ρ^k at lag k, with
+/// ρ = 1 − h(1−f) − f the chain's second eigenvalue. The mean of T
+/// consecutive observations of one seat has variance
+/// (σ²/T) (1 + 2 Σ_{k=1}^{T−1} (1 − k/T) ρ^k), and the M seats divide it by
+/// M. The burn-in is the first year where the start's bias (at most ρ^k)
+/// is below a hundredth of that standard error, so it does not count. We
+/// assert |mean − p| < 4 standard errors: a false failure has probability
+/// below 1e-4 per check.
+fn check_stationary_vacancy(file: &str) {
+    let s = load(file);
+    assert_eq!(s.channels.len(), 1, "{file}: one channel");
+    let channel = &s.channels[0];
+    let h = channel.turnover.at(s.start_year);
+    let lambda = channel.supply.at(s.start_year);
+    let f = 1.0 - (-lambda).exp();
+    let p = h * (1.0 - f) / (h * (1.0 - f) + f);
+    let rho = 1.0 - h * (1.0 - f) - f;
+
+    let plan = Plan::new(&s);
+    let communities = model::vacant_communities(&s);
+    let n_seats: usize = communities.iter().map(|c| c.seats.len()).sum();
+    let key = StreamKey::new(s.seed, 0, None);
+    let rows = model::run(&plan, communities, &key, &mut |_, _| {});
+    let vacancy = column(&plan, "vacancy_rate");
+
+    // Burn-in and standard error, solved together: the SE depends on T.
+    let n_years = rows.len();
+    let se_of = |t: usize| {
+        let t_f = t as f64;
+        let sum: f64 = (1..t)
+            .map(|k| (1.0 - k as f64 / t_f) * rho.powi(k as i32))
+            .sum();
+        (p * (1.0 - p) / t_f * (1.0 + 2.0 * sum) / n_seats as f64).sqrt()
+    };
+    let burn_in = (0..n_years)
+        .find(|&k| rho.powi(k as i32) < 0.01 * se_of(n_years - k))
+        .expect("the chain mixes within the run");
+    assert!(burn_in < n_years / 2, "{file}: burn-in {burn_in} too long");
+    let kept = &rows[burn_in..];
+    let mean = kept
+        .iter()
+        .map(|row| row.values[vacancy].expect("seats exist"))
+        .sum::<f64>()
+        / kept.len() as f64;
+    let se = se_of(kept.len());
+    assert!(
+        (mean - p).abs() < 4.0 * se,
+        "{file}: vacancy {mean} vs stationary {p} (4 SE = {})",
+        4.0 * se
+    );
+    // The bound is tight enough to see a wrong law: e.g. counting the
+    // recruitment probability as λ instead of 1 − e^−λ, or letting a leader
+    // who left re-enter the same year, moves p by far more than 4 SE.
+    assert!(4.0 * se < 0.01, "{file}: the test has too little power");
+}
+
+#[test]
+fn stationary_vacancy_rate_matches_the_two_state_chain() {
+    check_stationary_vacancy("vacancy.toml");
+}
+
+#[test]
+fn stationary_vacancy_rate_matches_with_rare_exits_and_scarce_candidates() {
+    check_stationary_vacancy("vacancy-sticky.toml");
+}
+
+/// Without mentoring, a leader who entered with e₀ has
+/// e = 1 − (1 − e₀)(1 − α_e)^n after n years of learning; likewise
+/// t with rate α_t · localness and k with α_k. A leader with tenure n at a
+/// year end has learnt in exactly n years (entry is step 5 or 6, learning
+/// step 2 of each later year). The iteration and the closed form differ
+/// only by rounding, a few ulps per year.
+#[test]
+fn learning_curves_follow_the_closed_form_without_mentoring() {
+    let s = load("experience-curve.toml");
+    let plan = Plan::new(&s);
+    let channel = &s.channels[0];
+    let year = s.start_year;
+    let constant = |d: &scenario::Distribution| match d {
+        scenario::Distribution::Constant(v) => *v,
+        other => panic!("entry skills must be constant, not {other:?}"),
+    };
+    let (e0, t0, k0) = (
+        constant(&channel.experience),
+        constant(&channel.trust),
+        constant(&channel.knowledge),
+    );
+    let alpha_e = s.learning.experience.at(year);
+    let alpha_t = s.learning.trust.at(year) * channel.localness.at(year);
+    let alpha_k = s.learning.knowledge.at(year);
+    assert_eq!(s.mentoring.rate.at(year), 0.0, "no mentoring");
+    let curve = |x0: f64, alpha: f64, n: u32| 1.0 - (1.0 - x0) * (1.0 - alpha).powi(n as i32);
+
+    let key = StreamKey::new(s.seed, 0, None);
+    let mut checked = 0_u64;
+    let mut max_tenure = 0;
+    model::run(
+        &plan,
+        model::vacant_communities(&s),
+        &key,
+        &mut |_, state| {
+            for leader in state.iter().flat_map(|c| c.seats.iter().flatten()) {
+                let n = leader.tenure;
+                assert!((leader.experience - curve(e0, alpha_e, n)).abs() < 1e-12);
+                assert!((leader.trust - curve(t0, alpha_t, n)).abs() < 1e-12);
+                assert!((leader.knowledge - curve(k0, alpha_k, n)).abs() < 1e-12);
+                max_tenure = max_tenure.max(n);
+                checked += 1;
+            }
+        },
+    );
+    // Every seat filled in the first year and nobody left.
+    let n_seats: u64 = model::vacant_communities(&s)
+        .iter()
+        .map(|c| c.seats.len() as u64)
+        .sum();
+    assert_eq!(checked, n_seats * s.n_years() as u64);
+    assert_eq!(max_tenure as usize, s.n_years() - 1);
+}
