@@ -11,9 +11,8 @@ use succession::ensemble::{self, Estimate, RunRecord, Shard, Study};
 use succession::manifest::{self, Manifest};
 use succession::merge::ShardSet;
 use succession::output::{self, Existing, RunFolder};
-use succession::scenario::{self, Override, Source};
-use succession::sweep::{self, Design};
-use succession::{Error, Result, roster};
+use succession::scenario;
+use succession::{Error, Result};
 
 /// Community elite succession: run scenarios of the MODEL.md model.
 #[derive(Debug, Parser)]
@@ -105,45 +104,9 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// Reads the scenario, the overrides, the sweep design and the roster into
-/// a study, resolving every point once so that any bad input fails here.
+/// a study (see [`Study::load`]).
 fn build_study(args: &ScenarioArgs, snapshots: &[i32], shard: Option<Shard>) -> Result<Study> {
-    let overrides = args
-        .sets
-        .iter()
-        .map(|s| Override::parse_set(s))
-        .collect::<Result<Vec<_>>>()?;
-    let source = Source::read(&args.scenario)?;
-    let scenario = source.resolve(&overrides)?;
-    for &year in snapshots {
-        if !scenario.years().contains(&year) {
-            return Err(Error::BadInput(format!(
-                "--snapshot {year}: not a simulated year ({}..={})",
-                scenario.start_year, scenario.end_year
-            )));
-        }
-    }
-    let design = match &scenario.sweep {
-        Some(sweep) => sweep::design(sweep, scenario.seed, &args.scenario.display().to_string())?,
-        None => Design::single(),
-    };
-    let roster = match &scenario.init.roster {
-        Some(path) => Some(roster::read(path, &scenario)?),
-        None => None,
-    };
-    let mut snapshots = snapshots.to_vec();
-    snapshots.sort_unstable();
-    snapshots.dedup();
-    let study = Study {
-        source,
-        overrides,
-        scenario,
-        design,
-        roster,
-        snapshots,
-        shard,
-    };
-    study.validate_points()?;
-    Ok(study)
+    Study::load(&args.scenario, &args.sets, snapshots, shard)
 }
 
 /// `--shard I/N`, else the Slurm job array's task, else none.

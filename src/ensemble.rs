@@ -13,11 +13,12 @@ use crate::model::{self, Community, Plan, StreamKey};
 use crate::output::{self, RunFolder};
 use crate::roster::{self, Roster};
 use crate::scenario::{Override, Scenario, SeedMode, Source};
-use crate::sweep::Design;
+use crate::sweep::{self, Design};
 use crate::{Error, Result, summary};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::io::{BufWriter, Write};
+use std::path::Path;
 use std::time::Instant;
 
 /// One shard of a study split for a cluster: shard `index` of `count` runs
@@ -116,6 +117,55 @@ pub const TIMESERIES: &str = "timeseries";
 pub const RUNS: &str = "runs";
 
 impl Study {
+    /// Reads the scenario file, the `--set` overrides (`PATH=VALUE`), the
+    /// sweep design and the roster into a study, resolving every point once
+    /// so that any bad input fails here, before anything is written.
+    pub fn load(
+        scenario_path: &Path,
+        sets: &[String],
+        snapshots: &[i32],
+        shard: Option<Shard>,
+    ) -> Result<Study> {
+        let overrides = sets
+            .iter()
+            .map(|s| Override::parse_set(s))
+            .collect::<Result<Vec<_>>>()?;
+        let source = Source::read(scenario_path)?;
+        let scenario = source.resolve(&overrides)?;
+        for &year in snapshots {
+            if !scenario.years().contains(&year) {
+                return Err(Error::BadInput(format!(
+                    "--snapshot {year}: not a simulated year ({}..={})",
+                    scenario.start_year, scenario.end_year
+                )));
+            }
+        }
+        let design = match &scenario.sweep {
+            Some(sweep) => {
+                sweep::design(sweep, scenario.seed, &scenario_path.display().to_string())?
+            }
+            None => Design::single(),
+        };
+        let roster = match &scenario.init.roster {
+            Some(path) => Some(roster::read(path, &scenario)?),
+            None => None,
+        };
+        let mut snapshots = snapshots.to_vec();
+        snapshots.sort_unstable();
+        snapshots.dedup();
+        let study = Study {
+            source,
+            overrides,
+            scenario,
+            design,
+            roster,
+            snapshots,
+            shard,
+        };
+        study.validate_points()?;
+        Ok(study)
+    }
+
     /// Every run of the whole study as (point, replicate), in output order.
     pub fn all_runs(&self) -> Vec<(u32, u32)> {
         let replicates = self.scenario.replicates;

@@ -17,11 +17,13 @@ pub mod stream;
 pub mod year;
 
 pub use metrics::{Tally, YearMetrics, metric_columns};
-pub use plan::Plan;
+pub use plan::{Plan, YearPlan};
 pub use run::{CHUNK, run};
 pub use state::{Community, ExitReason, Leader, n_urban, vacant_communities};
 pub use stream::{BLOCK, StreamKey, community_rng};
-pub use year::step_community;
+pub use year::{
+    ageing, demand_and_resolution, elections, exits, learning, recruitment, step_community,
+};
 
 #[cfg(test)]
 pub(crate) mod testing;

@@ -104,7 +104,7 @@ pub(crate) struct ChannelYear {
 
 /// Every parameter value of one year.
 #[derive(Clone, Debug)]
-pub(crate) struct YearPlan {
+pub struct YearPlan {
     /// The calendar year.
     pub(crate) year: i32,
     /// Whether step 5 runs this year.
@@ -261,6 +261,12 @@ impl Plan {
             educated_threshold: scenario.observe.educated_threshold,
             columns: super::metrics::metric_columns(scenario),
         })
+    }
+
+    /// The parameter values of year index `year_index` (0 for the start
+    /// year), for calling the steps one by one.
+    pub fn year_plan(&self, year_index: usize) -> &YearPlan {
+        &self.years[year_index]
     }
 
     /// The number of simulated years.

@@ -90,7 +90,7 @@ fn binomial_count(n: u64, p: f64, rng: &mut ChaCha8Rng) -> u64 {
 /// resolution probabilities p_j, capacity G = Σ m_j p_j; then per issue
 /// type j in order (interpersonal, managerial, technical) the draws N_j,
 /// R_j, X_j. Returns G.
-pub(crate) fn demand_and_resolution(
+pub fn demand_and_resolution(
     year: &YearPlan,
     community: &Community,
     rng: &mut ChaCha8Rng,
@@ -163,7 +163,7 @@ pub(crate) fn mentor_candidates(seats: &[Option<Leader>]) -> [Option<(usize, f64
 /// changes), added, and the sums clamped to [0, 1], so the order of
 /// leaders does not matter. A leader is a mentee when their tenure at the
 /// start of the step (before step 3's ageing) is below the window.
-pub(crate) fn learning(plan: &Plan, year: &YearPlan, community: &mut Community) {
+pub fn learning(plan: &Plan, year: &YearPlan, community: &mut Community) {
     let top = mentor_candidates(&community.seats);
     for (seat, slot) in community.seats.iter_mut().enumerate() {
         let Some(leader) = slot else { continue };
@@ -192,7 +192,7 @@ pub(crate) fn learning(plan: &Plan, year: &YearPlan, community: &mut Community) 
 
 /// Step 3: every seated leader is one year older and one year longer in
 /// the team.
-pub(crate) fn ageing(community: &mut Community) {
+pub fn ageing(community: &mut Community) {
     for leader in community.seats.iter_mut().flatten() {
         leader.age += 1.0;
         leader.tenure += 1;
@@ -238,7 +238,7 @@ pub(crate) fn exit_reason(u: f64, hazards: &[f64; 5]) -> Option<ExitReason> {
 /// Step 4: one uniform per seated leader, in seat order (drawn whatever the
 /// hazards, so the draws of later leaders never depend on them), and the
 /// leader leaves for the first reason [`exit_reason`] gives.
-pub(crate) fn exits(
+pub fn exits(
     plan: &Plan,
     year: &YearPlan,
     community: &mut Community,
@@ -313,7 +313,7 @@ pub(crate) fn best_candidate(
 /// the best challenger drawn as in step 6 and leaves if the challenger's
 /// score is strictly above theirs plus the incumbency advantage, the
 /// challenger taking the seat with tenure 0.
-pub(crate) fn elections(
+pub fn elections(
     plan: &Plan,
     year: &YearPlan,
     community: &mut Community,
@@ -351,7 +351,7 @@ pub(crate) fn elections(
 
 /// Step 6: each vacant seat, in seat order, goes to the best candidate
 /// ([`best_candidate`]), or stays vacant this year when there is none.
-pub(crate) fn recruitment(
+pub fn recruitment(
     plan: &Plan,
     year: &YearPlan,
     community: &mut Community,

@@ -1,0 +1,37 @@
+//! `sweep`: a 64-run sweep (8 points × 8 replicates) of 1,000 communities,
+//! 1949–2060, end to end through the run folder writer (part files,
+//! assembly, summary), in runs per second.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::path::Path;
+use succession::ensemble::Study;
+use succession::output::{self, RunFolder};
+
+fn sweep(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/sweep.toml");
+    let study = Study::load(&path, &[], &[], None).expect("the sweep scenario loads");
+    let runs = study.runs();
+    assert_eq!(runs.len(), 64);
+    let scratch = tempfile::tempdir().unwrap();
+    let mut group = c.benchmark_group("sweep");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(runs.len() as u64));
+    group.bench_function("64_runs_1000_communities", |b| {
+        b.iter(|| {
+            let folder = RunFolder {
+                dir: scratch.path().join("sweep"),
+            };
+            folder.create().unwrap();
+            study.execute(&folder, &runs, &|_| {}).unwrap();
+            study.assemble(&folder).unwrap();
+            let runs_csv = std::fs::read_to_string(folder.file("runs.csv")).unwrap();
+            let summary = output::summary_csv(&study.design, &runs_csv).unwrap();
+            output::write_atomically(&folder.file("summary.csv"), summary.as_bytes()).unwrap();
+            folder.remove_parts().unwrap();
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, sweep);
+criterion_main!(benches);
