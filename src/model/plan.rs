@@ -163,6 +163,26 @@ pub struct Plan {
     pub(crate) age_cap: f64,
     pub(crate) educated_threshold: f64,
     pub(crate) columns: Vec<String>,
+    /// Which exact sampler draws the best candidate for a seat.
+    pub(crate) candidates: CandidateSampler,
+}
+
+/// Two exact samplers of the same law for the best candidate of a seat
+/// (MODEL.md section 2, steps 5 and 6). They consume the stream differently,
+/// so they give different bytes but the same distribution of outcomes;
+/// tests/sampler_equivalence.rs checks that over replicates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CandidateSampler {
+    /// Draws every candidate's skills lazily, in descending order of their
+    /// selection weight, and stops drawing a candidate as soon as even
+    /// perfect remaining skills could not beat the best score so far (or
+    /// the incumbent's); draws the age of the winner only. Discarded
+    /// candidates cannot affect the outcome, and age is independent of the
+    /// skills, so the law is unchanged.
+    Pruned,
+    /// Draws age, knowledge, experience and trust of every candidate, in
+    /// that order: the direct reading of MODEL.md, kept as the reference.
+    Direct,
 }
 
 fn invalid(what: &str, message: &str) -> Error {
@@ -260,7 +280,15 @@ impl Plan {
             age_cap: f64::from(scenario.elections.age_cap),
             educated_threshold: scenario.observe.educated_threshold,
             columns: super::metrics::metric_columns(scenario),
+            candidates: CandidateSampler::Pruned,
         })
+    }
+
+    /// The same plan drawing candidates with `sampler` (the default is
+    /// [`CandidateSampler::Pruned`]).
+    pub fn with_candidate_sampler(mut self, sampler: CandidateSampler) -> Plan {
+        self.candidates = sampler;
+        self
     }
 
     /// The parameter values of year index `year_index` (0 for the start

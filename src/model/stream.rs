@@ -9,18 +9,19 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-/// Words (u32) of the stream reserved for one year of one community: 2^32.
+/// Words (u32) of the stream reserved for one year of one community: 2^44.
 ///
 /// Year `y` (0 for the start year) starts at word `y · BLOCK`. A year uses
 /// two words per uniform or normal draw and a handful per Poisson, binomial
-/// or beta draw. Even a pathological year (a thousand vacant seats each
-/// offered a thousand candidates whose truncated normals need the maximum
-/// 10^6 rejections that validation allows, mass ≥ 1e-6, per draw) stays far
-/// below 4.3·10^9 words; a normal year uses a few hundred. The ChaCha
-/// counter addresses 2^68 words per stream, so 2^36 years fit. If a year
-/// ever did run past its block, it would read the next year's numbers (a
-/// correlation, not a crash); debug builds assert that it does not.
-pub const BLOCK: u128 = 1 << 32;
+/// or beta draw; a normal year uses a few hundred. 2^44 (1.8·10^13) words
+/// cover even a pathological year: a thousand seats, each offered a
+/// thousand candidates, each drawing four values whose truncated normals
+/// need the 10^6 expected rejections that validation allows (mass ≥ 1e-6)
+/// is about 8·10^12 words. The ChaCha counter addresses 2^68 words per
+/// stream, so 2^24 years fit. Running past the block would read the next
+/// year's numbers, so every year checks that it did not (a panic, never a
+/// silent correlation).
+pub const BLOCK: u128 = 1 << 44;
 
 /// The domain tag that ends every key, so that these streams can never
 /// coincide with ChaCha8 keys built for another purpose from the same

@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution as _, Poisson};
 
 use super::metrics::Tally;
-use super::plan::{Plan, YearPlan};
+use super::plan::{CandidateSampler, Plan, YearPlan};
 use super::state::{Community, ExitReason, Leader, kind_index};
 use super::stream::{BLOCK, StreamKey, community_rng};
 
@@ -39,7 +39,7 @@ pub fn step_community(
         elections(plan, year, community, &mut rng, tally);
     }
     recruitment(plan, year, community, &mut rng, tally);
-    debug_assert!(
+    assert!(
         rng.get_word_pos() <= (year_index as u128 + 1) * BLOCK,
         "a year used more than its block of the stream"
     );
@@ -263,12 +263,29 @@ fn score(year: &YearPlan, knowledge: f64, experience: f64, trust: f64) -> f64 {
     w_k * knowledge + w_e * experience + w_t * trust
 }
 
-/// The best candidate for one seat: channels in `Scenario::channels` order
-/// (alphabetical), n_c ~ Poisson per channel, each candidate drawing age,
-/// knowledge, experience, trust in that order; the highest score wins and
-/// an exact tie keeps the earlier-drawn candidate. `None` when no channel
-/// offers anyone.
+/// The best candidate for one seat whose score is strictly above
+/// `to_beat` (−∞ for a vacant seat; the incumbent's score plus the
+/// incumbency advantage at an election), with the sampler the plan names.
+/// Channels in `Scenario::channels` order (alphabetical), n_c ~ Poisson per
+/// channel; the highest score wins and an exact tie keeps the
+/// earlier-drawn candidate. `None` when nobody beats `to_beat`.
 pub(crate) fn best_candidate(
+    plan: &Plan,
+    year: &YearPlan,
+    kind_idx: usize,
+    to_beat: f64,
+    rng: &mut ChaCha8Rng,
+) -> Option<(Leader, f64)> {
+    let best = match plan.candidates {
+        CandidateSampler::Pruned => best_candidate_pruned(plan, year, kind_idx, to_beat, rng),
+        CandidateSampler::Direct => best_candidate_direct(plan, year, kind_idx, rng),
+    };
+    best.filter(|(_, best_score)| *best_score > to_beat)
+}
+
+/// [`CandidateSampler::Direct`]: each candidate draws age, knowledge,
+/// experience, trust in that order.
+fn best_candidate_direct(
     plan: &Plan,
     year: &YearPlan,
     kind_idx: usize,
@@ -307,6 +324,76 @@ pub(crate) fn best_candidate(
     best
 }
 
+/// A margin on the pruning bound: the bound and the score add the same
+/// terms in different orders, so they may differ by a few ulps; pruning
+/// only when the bound is below the bar by more than this never discards a
+/// candidate that could win.
+const PRUNE_MARGIN: f64 = 1e-12;
+
+/// [`CandidateSampler::Pruned`]: skills are drawn one at a time, highest
+/// selection weight first; after each, the score a candidate could still
+/// reach with perfect remaining skills is compared with the bar (the best
+/// score so far, or `to_beat`), and a candidate who cannot clear it is
+/// dropped without further draws. The winner's age is drawn last, from
+/// their channel.
+fn best_candidate_pruned(
+    plan: &Plan,
+    year: &YearPlan,
+    kind_idx: usize,
+    to_beat: f64,
+    rng: &mut ChaCha8Rng,
+) -> Option<(Leader, f64)> {
+    // Skill order by descending weight (ties in the order k, e, t); skills
+    // are indexed 0 = knowledge, 1 = experience, 2 = trust as in `selection`.
+    let weights = year.selection;
+    let mut order = [0usize, 1, 2];
+    order.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]));
+    // still[i]: the most the skills after the i-th drawn one can add.
+    let still = [
+        weights[order[1]] + weights[order[2]],
+        weights[order[2]],
+        0.0,
+    ];
+    let mut best: Option<(usize, [f64; 3], f64)> = None;
+    let mut bar = to_beat;
+    for (channel_idx, (channel, channel_year)) in
+        plan.channels.iter().zip(&year.channels).enumerate()
+    {
+        let n_candidates = poisson_count(&channel_year.offers[kind_idx], rng);
+        let samplers = [&channel.knowledge, &channel.experience, &channel.trust];
+        'candidate: for _ in 0..n_candidates {
+            let mut skills = [0.0; 3];
+            let mut partial = 0.0;
+            for (i, &skill) in order.iter().enumerate() {
+                skills[skill] = samplers[skill].sample(rng);
+                partial += weights[skill] * skills[skill];
+                if partial + still[i] + PRUNE_MARGIN < bar {
+                    continue 'candidate;
+                }
+            }
+            let candidate_score = score(year, skills[0], skills[1], skills[2]);
+            // Strictly above the bar: above the incumbent, and an exact tie
+            // with the best so far keeps the earlier-drawn candidate.
+            if candidate_score > bar {
+                bar = candidate_score;
+                best = Some((channel_idx, skills, candidate_score));
+            }
+        }
+    }
+    let (channel_idx, [knowledge, experience, trust], best_score) = best?;
+    let channel = &plan.channels[channel_idx];
+    let leader = Leader {
+        cohort: channel.cohort,
+        channel: channel_idx as u16,
+        age: channel.age.sample(rng),
+        tenure: 0,
+        knowledge,
+        experience,
+        trust,
+    };
+    Some((leader, best_score))
+}
+
 /// Step 5 (election years only). First every incumbent older than the age
 /// cap leaves (no draw is involved, so doing this before the challenges
 /// changes nothing); then each remaining incumbent, in seat order, faces
@@ -339,9 +426,7 @@ pub fn elections(
             incumbent.experience,
             incumbent.trust,
         ) + year.incumbency;
-        if let Some((challenger, challenger_score)) = best_candidate(plan, year, kind_idx, rng)
-            && challenger_score > to_beat
-        {
+        if let Some((challenger, _)) = best_candidate(plan, year, kind_idx, to_beat, rng) {
             tally.exits[election] += 1;
             tally.entries[usize::from(challenger.channel)] += 1;
             *slot = Some(challenger);
@@ -363,7 +448,7 @@ pub fn recruitment(
         if slot.is_some() {
             continue;
         }
-        if let Some((recruit, _)) = best_candidate(plan, year, kind_idx, rng) {
+        if let Some((recruit, _)) = best_candidate(plan, year, kind_idx, f64::NEG_INFINITY, rng) {
             tally.entries[usize::from(recruit.channel)] += 1;
             *slot = Some(recruit);
         }
@@ -538,9 +623,13 @@ mod tests {
 
     #[test]
     fn selection_ties_go_to_the_earlier_drawn_candidate() {
-        for (trust_b, later_wins) in [(0.5, false), (0.6, true)] {
+        let cases = [(0.5, false), (0.6, true)];
+        let samplers = [CandidateSampler::Pruned, CandidateSampler::Direct];
+        for ((trust_b, later_wins), sampler) in
+            cases.into_iter().flat_map(|c| samplers.map(|s| (c, s)))
+        {
             let s = tie_scenario(trust_b);
-            let plan = Plan::new(&s);
+            let plan = Plan::new(&s).with_candidate_sampler(sampler);
             let year = &plan.years[0];
             for stream in 0..50 {
                 let mut rng = community_rng(&StreamKey::new(1, 0, None), stream, 0);
@@ -549,7 +638,7 @@ mod tests {
                 let mut copy = rng.clone();
                 let n_a = poisson_count(&year.channels[0].offers[0], &mut copy);
                 let n_b = poisson_count(&year.channels[1].offers[0], &mut copy);
-                let best = best_candidate(&plan, year, 0, &mut rng);
+                let best = best_candidate(&plan, year, 0, f64::NEG_INFINITY, &mut rng);
                 let expected = match (n_a, n_b) {
                     (0, 0) => None,
                     (_, 0) => Some(0),
