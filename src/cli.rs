@@ -5,13 +5,16 @@
 use crate::progress::Progress;
 use clap::{Parser, Subcommand};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
+use succession::chart::{self, ChartOptions};
 use succession::ensemble::{self, Estimate, RunRecord, Shard, Study};
 use succession::manifest::{self, Manifest};
 use succession::merge::ShardSet;
 use succession::output::{self, Existing, RunFolder};
 use succession::scenario;
+use succession::sweep::Design;
 use succession::{Error, Result};
 
 /// Community elite succession: run scenarios of the MODEL.md model.
@@ -33,6 +36,17 @@ enum Command {
     Params,
     /// Combine the complete shards of a study into the files one whole run writes.
     Merge(MergeArgs),
+    /// Redraw the charts of a run folder (DIR/charts/) from its CSV files alone.
+    Plot(PlotArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PlotArgs {
+    /// The run folder (holding timeseries.csv, points.csv, summary.csv).
+    dir: PathBuf,
+    /// The sweep point whose cohorts are drawn (default: the first).
+    #[arg(long, value_name = "N")]
+    point: Option<u32>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -100,6 +114,10 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Merge(args) => merge_command(args),
+        Command::Plot(args) => {
+            chart::draw(&args.dir, &ChartOptions { point: args.point })?;
+            Ok(())
+        }
     }
 }
 
@@ -165,7 +183,20 @@ fn run_command(args: RunArgs) -> Result<()> {
                 dir.display()
             )));
         }
+        let before = previous.scenario["replicates"].as_u64().unwrap_or(0);
+        if before > u64::from(study.scenario.replicates) {
+            return Err(Error::BadInput(format!(
+                "{}: --resume refused: the folder holds {before} replicates and the scenario now asks for {}; \
+                 resuming never drops finished runs (use another --out)",
+                dir.display(),
+                study.scenario.replicates
+            )));
+        }
         Some(previous)
+    } else if args.resume && (RunFolder { dir: dir.clone() }).is_unstarted() {
+        // Absent, or killed before its manifest was written: start afresh
+        // (`create` replaces what little is there).
+        None
     } else {
         let existing = if args.force {
             Existing::Replace
@@ -191,10 +222,6 @@ fn run_command(args: RunArgs) -> Result<()> {
         }
     } else {
         folder.create()?;
-        output::write_atomically(
-            &folder.file("points.csv"),
-            output::points_csv(&study.design).as_bytes(),
-        )?;
     }
     let done_before: BTreeSet<(u32, u32)> = runs
         .iter()
@@ -248,6 +275,12 @@ fn run_command(args: RunArgs) -> Result<()> {
             .map_err(|e| Error::Runtime(e.to_string()))?,
     };
     manifest.write(&folder.dir)?;
+    if previous.is_none() {
+        output::write_atomically(
+            &folder.file("points.csv"),
+            output::points_csv(&study.design).as_bytes(),
+        )?;
+    }
 
     let progress = Progress::new(pending.len() as u64, args.quiet);
     if !done_before.is_empty() {
@@ -274,6 +307,14 @@ fn run_command(args: RunArgs) -> Result<()> {
         Ok(finished) => finished,
         Err(e) => {
             // Keep what was written: finished runs stay as part files for --resume.
+            for record in &mut manifest.runs {
+                if folder
+                    .part(ensemble::TIMESERIES, record.point, record.replicate)
+                    .exists()
+                {
+                    record.status = "complete".into();
+                }
+            }
             manifest.status = "failed".into();
             manifest.finished = Some(timestamp());
             let _ = manifest.write(&folder.dir);
@@ -294,6 +335,9 @@ fn run_command(args: RunArgs) -> Result<()> {
     manifest.seconds = Some(started_at.elapsed().as_secs_f64());
     manifest.write(&folder.dir)?;
     folder.remove_parts()?;
+    if shard.is_none() {
+        chart::draw(&folder.dir, &ChartOptions::default())?;
+    }
     progress.note(&format!(
         "wrote {} ({} runs, {:.1} s)",
         folder.dir.display(),
@@ -308,30 +352,34 @@ fn check_command(args: CheckArgs) -> Result<()> {
     let threads = rayon::current_num_threads();
     let estimate = study.estimate(threads);
     let s = &study.scenario;
-    println!("{}", scenario::to_toml(s).trim_end());
-    println!();
-    println!("# check: {} is valid", args.scenario.scenario.display());
+    let mut lines = vec![scenario::to_toml(s).trim_end().to_string(), String::new()];
+    lines.push(format!(
+        "# check: {} is valid",
+        args.scenario.scenario.display()
+    ));
     if let Some(roster) = &study.roster {
-        println!(
+        lines.push(format!(
             "# the roster defines {} communities ({} replicate(s)); `communities` and `urban_share` are ignored",
             roster.n_communities(),
             roster.replicates.len()
-        );
+        ));
     }
-    println!(
+    lines.push(format!(
         "# runs: {} ({} point(s) x {} replicate(s)), {} years, {} communities per run",
         estimate.runs,
         study.design.points.len(),
         s.replicates,
         s.n_years(),
         study.n_communities()
-    );
-    println!(
+    ));
+    lines.push(format!(
         "# estimated peak memory: {} on {} threads; output: {}",
         human_bytes(estimate.peak_memory_bytes),
         threads,
         human_bytes(estimate.output_bytes)
-    );
+    ));
+    lines.push(String::new());
+    print_out(&lines.join("\n"));
     check_fits(&estimate)
 }
 
@@ -344,41 +392,91 @@ fn params_command() {
         .max()
         .unwrap_or(0)
         .min(40);
+    let mut text = String::new();
     for p in params {
-        println!(
+        writeln!(
+            text,
             "{:width$}  {:default_width$}  {:24}  {}",
             p.path, p.default, p.range, p.meaning
-        );
+        )
+        .expect("writing to a String cannot fail");
     }
+    print_out(&text);
+}
+
+/// Prints to stdout; a closed pipe (`succession params | head`) ends the
+/// output quietly instead of panicking.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 fn merge_command(args: MergeArgs) -> Result<()> {
     let shards = ShardSet::open(&args.shards)?;
+    let out = resolved(&args.out);
+    for shard_dir in &shards.dirs {
+        let shard_dir = resolved(shard_dir);
+        if out.starts_with(&shard_dir) || shard_dir.starts_with(&out) {
+            return Err(Error::BadInput(format!(
+                "--out {}: overlaps the shard folder {}; merge into a folder of its own",
+                args.out.display(),
+                shard_dir.display()
+            )));
+        }
+    }
     let existing = if args.force {
         Existing::Replace
     } else {
         Existing::Refuse
     };
-    let folder = RunFolder::check(&args.out, existing)?;
+    let target = RunFolder::check(&args.out, existing)?;
     let design = shards.design()?;
-    let started_at = Instant::now();
 
+    // Merge into a sibling staging folder and rename it into place at the
+    // end, so a failure leaves neither a half-merged folder nor a damaged
+    // old one.
+    let mut staging_name = std::ffi::OsString::from(".");
+    staging_name.push(out.file_name().unwrap_or_default());
+    staging_name.push(format!(".merging-{}", std::process::id()));
+    let staging = RunFolder {
+        dir: out.with_file_name(staging_name),
+    };
+    let result = merge_into(&shards, &design, &staging);
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&staging.dir);
+        return Err(e);
+    }
+    if target.dir.exists() {
+        std::fs::remove_dir_all(&target.dir).map_err(|e| Error::io(&target.dir, e))?;
+    }
+    std::fs::rename(&staging.dir, &target.dir).map_err(|e| Error::io(&target.dir, e))?;
+    eprintln!(
+        "merged {} shards into {}",
+        shards.dirs.len(),
+        target.dir.display()
+    );
+    Ok(())
+}
+
+/// Writes the merged files of `shards` into `folder`.
+fn merge_into(shards: &ShardSet, design: &Design, folder: &RunFolder) -> Result<()> {
+    let started_at = Instant::now();
     folder.create()?;
     output::write_atomically(
         &folder.file("points.csv"),
-        output::points_csv(&design).as_bytes(),
+        output::points_csv(design).as_bytes(),
     )?;
     let first = &shards.manifests[0];
     let mut names = vec!["timeseries.csv".to_string(), "runs.csv".to_string()];
     names.extend(first.snapshots.iter().map(|y| format!("roster_{y}.csv")));
     for name in &names {
-        shards.interleave(name, &folder)?;
+        shards.interleave(name, folder)?;
     }
     let runs_csv = std::fs::read_to_string(folder.file("runs.csv"))
         .map_err(|e| Error::io(folder.file("runs.csv"), e))?;
     output::write_atomically(
         &folder.file("summary.csv"),
-        output::summary_csv(&design, &runs_csv)?.as_bytes(),
+        output::summary_csv(design, &runs_csv)?.as_bytes(),
     )?;
 
     let mut runs: Vec<RunRecord> = shards
@@ -403,12 +501,22 @@ fn merge_command(args: MergeArgs) -> Result<()> {
     };
     merged.write(&folder.dir)?;
     folder.remove_parts()?;
-    eprintln!(
-        "merged {} shards into {}",
-        shards.dirs.len(),
-        folder.dir.display()
-    );
-    Ok(())
+    chart::draw(&folder.dir, &ChartOptions::default()).map(drop)
+}
+
+/// `path` made absolute and, as far as it exists, free of symlinks and
+/// `..`, for comparing folders.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(parent), Some(name)) => {
+            std::fs::canonicalize(parent).map_or(absolute.clone(), |p| p.join(name))
+        }
+        _ => absolute,
+    }
 }
 
 fn timestamp() -> String {

@@ -67,6 +67,9 @@ pub struct Study {
     pub scenario: Scenario,
     /// The sweep's points (one empty point without a sweep).
     pub design: Design,
+    /// Where the design comes from, for error messages: the scenario file,
+    /// or the `table` CSV.
+    pub design_origin: String,
     /// The initial roster, when `[init] roster` is given.
     pub roster: Option<Roster>,
     /// Years whose end-of-year state is written as `roster_<year>.csv`.
@@ -153,11 +156,16 @@ impl Study {
         let mut snapshots = snapshots.to_vec();
         snapshots.sort_unstable();
         snapshots.dedup();
+        let design_origin = match scenario.sweep.as_ref().and_then(|s| s.table.as_ref()) {
+            Some(table) => table.display().to_string(),
+            None => scenario_path.display().to_string(),
+        };
         let study = Study {
             source,
             overrides,
             scenario,
             design,
+            design_origin,
             roster,
             snapshots,
             shard,
@@ -203,7 +211,11 @@ impl Study {
                 .map(|(path, value)| Override {
                     path: path.clone(),
                     value: format_value(*value),
-                    origin: format!("sweep point {point}: {path}={}", format_value(*value)),
+                    origin: format!(
+                        "{} [sweep] point {point}: {path}={}",
+                        self.design_origin,
+                        format_value(*value)
+                    ),
                 }),
         );
         self.source.resolve(&overrides)

@@ -36,7 +36,8 @@ impl ShardSet {
         }
         let mut by_index: BTreeMap<u32, (PathBuf, Manifest)> = BTreeMap::new();
         let mut count = None;
-        let mut first: Option<(PathBuf, serde_json::Value)> = None;
+        // The first shard's folder, identity, replicate count and version.
+        let mut first: Option<(PathBuf, serde_json::Value, serde_json::Value, String)> = None;
         for dir in dirs {
             let manifest = Manifest::read(dir)?;
             let shard: Shard = manifest.shard.ok_or_else(|| {
@@ -54,11 +55,23 @@ impl ShardSet {
                     manifest.status
                 )));
             }
+            let replicates = &manifest.scenario["replicates"];
             match &first {
-                None => first = Some((dir.clone(), manifest.identity.clone())),
-                Some((first_dir, identity)) if *identity != manifest.identity => {
+                None => {
+                    first = Some((
+                        dir.clone(),
+                        manifest.identity.clone(),
+                        replicates.clone(),
+                        manifest.version.clone(),
+                    ))
+                }
+                Some((first_dir, identity, first_replicates, version))
+                    if *identity != manifest.identity
+                        || first_replicates != replicates
+                        || *version != manifest.version =>
+                {
                     return Err(Error::BadInput(format!(
-                        "{}: shard of a different study than {} (scenario, sweep design or snapshots differ)",
+                        "{}: shard of a different study than {} (scenario, replicates, sweep design, snapshots or tool version differ)",
                         dir.display(),
                         first_dir.display()
                     )));

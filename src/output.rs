@@ -36,26 +36,54 @@ pub enum Existing {
 impl RunFolder {
     /// Checks that `dir` may be used, without touching the disk. Called
     /// before anything is run so that a refusal leaves nothing behind.
+    /// Even with [`Existing::Replace`], only a run folder of this tool (one
+    /// holding `manifest.json`) is ever replaced: `--force` pointed at any
+    /// other non-empty folder is refused rather than deleting it.
     pub fn check(dir: &Path, existing: Existing) -> Result<RunFolder> {
-        if dir.exists() && existing == Existing::Refuse {
-            let non_empty = fs::read_dir(dir)
-                .map(|mut d| d.next().is_some())
-                .unwrap_or(true);
-            if non_empty {
-                return Err(Error::BadInput(format!(
-                    "{}: output folder exists; pass --force to replace it (or --out another folder)",
-                    dir.display()
-                )));
-            }
-        }
         if dir.exists() && !dir.is_dir() {
             return Err(Error::BadInput(format!(
                 "{}: exists and is not a folder",
                 dir.display()
             )));
         }
+        let non_empty = dir.exists()
+            && fs::read_dir(dir)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(true);
+        if non_empty {
+            match existing {
+                Existing::Refuse => {
+                    return Err(Error::BadInput(format!(
+                        "{}: output folder exists; pass --force to replace it (or --out another folder)",
+                        dir.display()
+                    )));
+                }
+                Existing::Replace if !dir.join("manifest.json").is_file() => {
+                    return Err(Error::BadInput(format!(
+                        "{}: not a run folder of succession (no manifest.json); --force only replaces run folders, \
+                         so this one is left alone: choose another --out",
+                        dir.display()
+                    )));
+                }
+                Existing::Replace => {}
+            }
+        }
         Ok(RunFolder {
             dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Whether the folder holds nothing but what a run writes before its
+    /// manifest (the part-file folder, `points.csv` and temporary files): a
+    /// run killed right after it started, which `--resume` starts afresh.
+    pub fn is_unstarted(&self) -> bool {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return true;
+        };
+        entries.flatten().all(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name == PARTS_DIR || name == "points.csv" || name.ends_with(".tmp")
         })
     }
 
@@ -283,32 +311,44 @@ pub fn run_of_row(line: &str) -> Option<(u32, u32)> {
 impl RunFolder {
     /// Splits the final file `name` back into per-run part files of `kind`,
     /// for the runs whose part is missing (used by `--resume` on a folder
-    /// whose runs were already assembled, e.g. to add replicates).
+    /// whose runs were already assembled, e.g. to add replicates). Streams
+    /// the file, so memory stays flat however large it is; a missing file
+    /// is fine (its runs are simply run again).
     pub fn split_into_parts(&self, name: &str, kind: &str) -> Result<()> {
+        use std::io::BufRead;
         let path = self.file(name);
-        let Ok(text) = fs::read_to_string(&path) else {
-            return Ok(());
+        let file = match fs::File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::io(&path, e)),
         };
-        let mut lines = text.lines().skip(1).peekable();
-        while let Some(first) = lines.next() {
-            let run = run_of_row(first).ok_or_else(|| {
-                Error::Runtime(format!("{}: malformed row `{first}`", path.display()))
+        let mut current: Option<(u32, u32)> = None;
+        let mut chunk = String::new();
+        let flush = |run: Option<(u32, u32)>, chunk: &mut String| -> Result<()> {
+            if let Some((point, replicate)) = run
+                && !self.part(kind, point, replicate).exists()
+            {
+                self.write_part(kind, point, replicate, chunk.as_bytes())?;
+            }
+            chunk.clear();
+            Ok(())
+        };
+        for line in std::io::BufReader::with_capacity(1 << 20, file)
+            .lines()
+            .skip(1)
+        {
+            let line = line.map_err(|e| Error::io(&path, e))?;
+            let run = run_of_row(&line).ok_or_else(|| {
+                Error::Runtime(format!("{}: malformed row `{line}`", path.display()))
             })?;
-            let mut chunk = String::from(first);
+            if current != Some(run) {
+                flush(current, &mut chunk)?;
+                current = Some(run);
+            }
+            chunk.push_str(&line);
             chunk.push('\n');
-            while let Some(next) = lines.peek() {
-                if run_of_row(next) != Some(run) {
-                    break;
-                }
-                chunk.push_str(next);
-                chunk.push('\n');
-                lines.next();
-            }
-            if !self.part(kind, run.0, run.1).exists() {
-                self.write_part(kind, run.0, run.1, chunk.as_bytes())?;
-            }
         }
-        Ok(())
+        flush(current, &mut chunk)
     }
 
     /// Removes leftover temporary files of an interrupted invocation.

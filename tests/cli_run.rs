@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{root, scenario, stderr, stdout, succession, tree};
+use common::{data_tree, root, scenario, stderr, stdout, succession, tree};
 use std::path::Path;
 
 fn run_small(cwd: &Path, out: &str, extra: &[&str]) -> std::process::Output {
@@ -24,7 +24,7 @@ fn run_writes_tidy_timeseries_and_manifest() {
     let output = run_small(scratch.path(), "out", &["--snapshot", "2000"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
-        tree(&scratch.path().join("out")),
+        data_tree(&scratch.path().join("out")),
         vec![
             "manifest.json",
             "points.csv",
@@ -164,14 +164,14 @@ fn output_is_byte_identical_for_one_and_two_threads_and_on_rerun() {
 }
 
 #[test]
-fn force_replaces_an_existing_folder() {
+fn force_replaces_an_earlier_run_but_never_a_foreign_folder() {
     let scratch = tempfile::tempdir().unwrap();
-    std::fs::create_dir(scratch.path().join("out")).unwrap();
-    std::fs::write(scratch.path().join("out/old.txt"), "old").unwrap();
+    let first = run_small(scratch.path(), "out", &["--snapshot", "1990"]);
+    assert!(first.status.success(), "{}", stderr(&first));
     let output = run_small(scratch.path(), "out", &["--force"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
-        tree(&scratch.path().join("out")),
+        data_tree(&scratch.path().join("out")),
         vec![
             "manifest.json",
             "points.csv",
@@ -180,6 +180,18 @@ fn force_replaces_an_existing_folder() {
             "timeseries.csv"
         ]
     );
+
+    // A folder that is not a run folder is left alone even with --force.
+    std::fs::create_dir(scratch.path().join("mine")).unwrap();
+    std::fs::write(scratch.path().join("mine/notes.txt"), "precious").unwrap();
+    let refused = run_small(scratch.path(), "mine", &["--force"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("not a run folder"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(tree(&scratch.path().join("mine")), vec!["notes.txt"]);
 }
 
 #[test]
@@ -326,4 +338,52 @@ fn policy_2025_starts_from_the_committed_seed() {
     let vacancy = header.iter().position(|c| *c == "vacancy_rate").unwrap();
     let v: f64 = first.split(',').nth(vacancy).unwrap().parse().unwrap();
     assert!(v < 0.5, "a seeded start has most seats filled, vacancy {v}");
+}
+
+#[test]
+fn plot_from_the_csv_alone_redraws_the_charts_of_the_run() {
+    let scratch = tempfile::tempdir().unwrap();
+    let output = run_small(scratch.path(), "out", &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let charts = scratch.path().join("out/charts");
+    let names = tree(&charts);
+    assert_eq!(
+        names,
+        vec![
+            "capacity.png",
+            "capacity.svg",
+            "cohorts.png",
+            "cohorts.svg",
+            "resolution.png",
+            "resolution.svg"
+        ]
+    );
+    let before: Vec<Vec<u8>> = names
+        .iter()
+        .map(|n| std::fs::read(charts.join(n)).unwrap())
+        .collect();
+    std::fs::remove_dir_all(&charts).unwrap();
+    let plot = succession(scratch.path(), &["plot", "out"]);
+    assert!(plot.status.success(), "{}", stderr(&plot));
+    let after: Vec<Vec<u8>> = names
+        .iter()
+        .map(|n| std::fs::read(charts.join(n)).unwrap())
+        .collect();
+    assert!(
+        before == after,
+        "charts redrawn from the CSV differ from the run's"
+    );
+}
+
+#[test]
+fn plot_on_a_folder_without_csv_exits_2() {
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::create_dir(scratch.path().join("empty")).unwrap();
+    let output = succession(scratch.path(), &["plot", "empty"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("timeseries.csv"),
+        "{}",
+        stderr(&output)
+    );
 }

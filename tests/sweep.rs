@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{scenario, stderr, succession, tree};
+use common::{data_tree, scenario, stderr, succession};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -49,7 +49,7 @@ fn grid_sweep_writes_points_timeseries_runs_and_summary() {
     );
     let dir = scratch.path().join("g");
     assert_eq!(
-        tree(&dir),
+        data_tree(&dir),
         vec![
             "manifest.json",
             "points.csv",
@@ -351,7 +351,7 @@ fn a_sweep_killed_at_any_moment_resumes_to_identical_files() {
             bytes(scratch.path().join(&out).join("roster_2000.csv"))
         );
         assert_eq!(
-            tree(&scratch.path().join(&out)),
+            data_tree(&scratch.path().join(&out)),
             vec![
                 "manifest.json",
                 "points.csv",
@@ -589,4 +589,147 @@ fn merge_refuses_missing_duplicated_foreign_and_incomplete_shards() {
             "{dirs:?} wrote output"
         );
     }
+}
+
+#[test]
+fn a_sweep_killed_after_some_runs_or_before_its_manifest_resumes_to_identical_files() {
+    let scratch = tempfile::tempdir().unwrap();
+    let file = sweep_file("resume.toml");
+    run(scratch.path(), &["run", &file, "--out", "whole", "--quiet"]);
+
+    // Killed once a few runs have landed as part files.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_succession"))
+        .args([
+            "run",
+            &file,
+            "--out",
+            "partway",
+            "--quiet",
+            "--threads",
+            "1",
+        ])
+        .current_dir(scratch.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let parts = scratch.path().join("partway/.runs");
+    let landed = |n: usize| {
+        std::fs::read_dir(&parts)
+            .map(|d| d.count() >= n)
+            .unwrap_or(false)
+    };
+    while !landed(6) && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    run(
+        scratch.path(),
+        &["run", &file, "--out", "partway", "--quiet", "--resume"],
+    );
+    assert_same_csv(
+        &scratch.path().join("whole"),
+        &scratch.path().join("partway"),
+    );
+
+    // Killed between creating the folder and writing its manifest.
+    let unstarted = scratch.path().join("unstarted");
+    std::fs::create_dir_all(unstarted.join(".runs")).unwrap();
+    std::fs::write(unstarted.join("points.csv.tmp"), "point\n").unwrap();
+    run(
+        scratch.path(),
+        &["run", &file, "--out", "unstarted", "--quiet", "--resume"],
+    );
+    assert_same_csv(&scratch.path().join("whole"), &unstarted);
+}
+
+#[test]
+fn resume_never_drops_finished_replicates() {
+    let scratch = tempfile::tempdir().unwrap();
+    let file = sweep_file("grid.toml");
+    run(scratch.path(), &["run", &file, "--out", "g", "--quiet"]);
+    let before = bytes(scratch.path().join("g/runs.csv"));
+    let output = succession(
+        scratch.path(),
+        &[
+            "run",
+            &file,
+            "--out",
+            "g",
+            "--quiet",
+            "--resume",
+            "--set",
+            "replicates=2",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("never drops finished runs"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(before, bytes(scratch.path().join("g/runs.csv")));
+}
+
+#[test]
+fn merge_refuses_an_output_inside_a_shard_and_shards_with_other_replicate_counts() {
+    let scratch = tempfile::tempdir().unwrap();
+    let grid = sweep_file("grid.toml");
+    for i in 0..2 {
+        run(
+            scratch.path(),
+            &[
+                "run",
+                &grid,
+                "--out",
+                &format!("g{i}"),
+                "--quiet",
+                "--shard",
+                &format!("{i}/2"),
+            ],
+        );
+    }
+    run(
+        scratch.path(),
+        &[
+            "run",
+            &grid,
+            "--out",
+            "g1r4",
+            "--quiet",
+            "--shard",
+            "1/2",
+            "--set",
+            "replicates=4",
+        ],
+    );
+    let before = data_tree(&scratch.path().join("g0"));
+    for (args, needle) in [
+        (
+            vec!["merge", "g0", "g1", "--out", "g0", "--force"],
+            "overlaps",
+        ),
+        (vec!["merge", "g0", "g1", "--out", "g0/merged"], "overlaps"),
+        (vec!["merge", "g0", "g1r4", "--out", "m"], "different study"),
+    ] {
+        let output = succession(scratch.path(), &args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(needle),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(
+        before,
+        data_tree(&scratch.path().join("g0")),
+        "the shard is untouched"
+    );
+    assert!(!scratch.path().join("m").exists());
 }

@@ -52,3 +52,11 @@ pub fn tree(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// [`tree`] without the `charts/` folder: the data files of a run folder.
+pub fn data_tree(dir: &Path) -> Vec<String> {
+    tree(dir)
+        .into_iter()
+        .filter(|p| !p.starts_with("charts"))
+        .collect()
+}

@@ -1,0 +1,560 @@
+//! Reading a run folder for the charts: `points.csv`, `summary.csv` and the
+//! scenario part of `manifest.json` are small and read whole;
+//! `timeseries.csv` can hold millions of rows and is streamed.
+//!
+//! Columns are always found by name, never by position, so the charts keep
+//! working when columns are added. Every malformed input is a
+//! [`Error::BadInput`] naming the file and, where there is one, the line.
+
+use crate::{Error, Result};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// The parameter points of a run folder, as read from `points.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointsTable {
+    /// The swept scenario paths (the columns after `point`), in file order;
+    /// empty for a run without a sweep.
+    pub paths: Vec<String>,
+    /// The point numbers, in file order.
+    pub ids: Vec<u32>,
+    /// `values[i][d]` is the value of `paths[d]` at point `ids[i]`.
+    pub values: Vec<Vec<f64>>,
+}
+
+impl PointsTable {
+    /// Reads `points.csv` at `path`.
+    pub fn read(path: &Path) -> Result<PointsTable> {
+        let mut reader = open_csv(path)?;
+        let header = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
+        if header.get(0) != Some("point") {
+            return Err(bad(path, 1, "the first column must be `point`"));
+        }
+        let paths: Vec<String> = header.iter().skip(1).map(str::to_string).collect();
+        let mut table = PointsTable {
+            paths,
+            ids: Vec::new(),
+            values: Vec::new(),
+        };
+        let mut record = csv::StringRecord::new();
+        let mut seen = BTreeSet::new();
+        while reader
+            .read_record(&mut record)
+            .map_err(|e| csv_error(path, &e))?
+        {
+            let line = line_of(&record);
+            let id = parse_point(path, line, &record[0])?;
+            if !seen.insert(id) {
+                return Err(bad(path, line, &format!("point {id} is listed twice")));
+            }
+            let mut values = Vec::with_capacity(table.paths.len());
+            for (col_idx, name) in table.paths.iter().enumerate() {
+                let cell = &record[col_idx + 1];
+                let value = parse_cell(path, line, name, cell)?.ok_or_else(|| {
+                    bad(path, line, &format!("column {name}: the value is empty"))
+                })?;
+                values.push(value);
+            }
+            table.ids.push(id);
+            table.values.push(values);
+        }
+        if table.ids.is_empty() {
+            return Err(bad(path, 1, "no points listed"));
+        }
+        Ok(table)
+    }
+
+    /// The row of point `id`, if listed.
+    pub fn index_of(&self, id: u32) -> Option<usize> {
+        self.ids.iter().position(|&p| p == id)
+    }
+
+    /// The swept values of the point at row `idx` as `path=value, ...`
+    /// (empty without a sweep), for legends.
+    pub fn label(&self, idx: usize) -> String {
+        self.paths
+            .iter()
+            .zip(&self.values[idx])
+            .map(|(path, v)| format!("{path}={}", short_number(*v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `v` written briefly: exactly as stored when that is short (`2`, `0.5`),
+/// otherwise to four significant digits (`1.023` for 1.0229216331…), since
+/// random designs give values with seventeen digits that no legend can hold.
+pub fn short_number(v: f64) -> String {
+    let exact = format!("{v}");
+    if exact.len() <= 6 || !v.is_finite() {
+        return exact;
+    }
+    let magnitude = if v == 0.0 {
+        0
+    } else {
+        v.abs().log10().floor() as i32
+    };
+    if !(-4..6).contains(&magnitude) {
+        return format!("{v:.3e}");
+    }
+    let decimals = (3 - magnitude).max(0) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// One summary figure at one point: its mean over replicates and 95%
+/// interval (empty when undefined or with one replicate).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Interval {
+    /// Mean over replicates.
+    pub mean: Option<f64>,
+    /// Lower end of the 95% interval.
+    pub lo: Option<f64>,
+    /// Upper end of the 95% interval.
+    pub hi: Option<f64>,
+}
+
+/// The per-point summary figures of `summary.csv`.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    /// Point numbers, in file order.
+    pub ids: Vec<u32>,
+    /// Replicates per point.
+    pub replicates: Vec<u32>,
+    /// For each figure named in the header (`<figure>_mean`), its value at
+    /// each point, in `ids` order.
+    pub figures: BTreeMap<String, Vec<Interval>>,
+}
+
+impl Summary {
+    /// Reads `summary.csv` at `path`.
+    pub fn read(path: &Path) -> Result<Summary> {
+        let mut reader = open_csv(path)?;
+        let header = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
+        let find = |name: &str| header.iter().position(|h| h == name);
+        let point_col = find("point").ok_or_else(|| bad(path, 1, "no `point` column"))?;
+        let replicates_col =
+            find("replicates").ok_or_else(|| bad(path, 1, "no `replicates` column"))?;
+        // Every `<figure>_mean` with its `_lo` and `_hi` columns.
+        let mut figure_cols = Vec::new();
+        for (col_idx, name) in header.iter().enumerate() {
+            if let Some(figure) = name.strip_suffix("_mean") {
+                let lo = find(&format!("{figure}_lo"));
+                let hi = find(&format!("{figure}_hi"));
+                figure_cols.push((figure.to_string(), col_idx, lo, hi));
+            }
+        }
+        let mut summary = Summary {
+            ids: Vec::new(),
+            replicates: Vec::new(),
+            figures: figure_cols
+                .iter()
+                .map(|(f, ..)| (f.clone(), Vec::new()))
+                .collect(),
+        };
+        let mut record = csv::StringRecord::new();
+        while reader
+            .read_record(&mut record)
+            .map_err(|e| csv_error(path, &e))?
+        {
+            let line = line_of(&record);
+            summary
+                .ids
+                .push(parse_point(path, line, &record[point_col])?);
+            let replicates =
+                parse_cell(path, line, "replicates", &record[replicates_col])?.unwrap_or(0.0);
+            summary.replicates.push(replicates as u32);
+            for (figure, mean_col, lo_col, hi_col) in &figure_cols {
+                let cell = |col: Option<usize>, suffix: &str| match col {
+                    Some(c) => parse_cell(path, line, &format!("{figure}_{suffix}"), &record[c]),
+                    None => Ok(None),
+                };
+                let interval = Interval {
+                    mean: cell(Some(*mean_col), "mean")?,
+                    lo: cell(*lo_col, "lo")?,
+                    hi: cell(*hi_col, "hi")?,
+                };
+                summary
+                    .figures
+                    .get_mut(figure)
+                    .expect("figure listed")
+                    .push(interval);
+            }
+        }
+        Ok(summary)
+    }
+
+    /// The figure `name` at point `id` (all empty when not listed).
+    pub fn get(&self, name: &str, id: u32) -> Interval {
+        let Some(idx) = self.ids.iter().position(|&p| p == id) else {
+            return Interval::default();
+        };
+        self.figures
+            .get(name)
+            .map(|values| values[idx])
+            .unwrap_or_default()
+    }
+
+    /// The largest replicate count over points (for subtitles).
+    pub fn max_replicates(&self) -> u32 {
+        self.replicates.iter().copied().max().unwrap_or(0)
+    }
+}
+
+/// What the charts need from `manifest.json`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioInfo {
+    /// The scenario's name (the folder name when there is no manifest).
+    pub name: String,
+    /// The scenario's description, if any.
+    pub description: Option<String>,
+    /// The years averaged in `policy_capacity`, inclusive.
+    pub policy_window: Option<(i32, i32)>,
+}
+
+impl ScenarioInfo {
+    /// Reads the scenario part of `dir/manifest.json`. Without a manifest the
+    /// charts can still be drawn from the CSV files alone, named after the
+    /// folder and without a policy window.
+    pub fn read(dir: &Path) -> Result<ScenarioInfo> {
+        let path = dir.join("manifest.json");
+        let folder_name = dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "run".to_string());
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(ScenarioInfo {
+                    name: folder_name,
+                    description: None,
+                    policy_window: None,
+                });
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            Error::BadInput(format!(
+                "{}:{}: not valid JSON: {e}",
+                path.display(),
+                e.line()
+            ))
+        })?;
+        let scenario = &json["scenario"];
+        let name = scenario["name"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or(folder_name);
+        let description = scenario["description"]
+            .as_str()
+            .filter(|d| !d.trim().is_empty())
+            .map(str::to_string);
+        let window = &scenario["policy_window"];
+        let policy_window = match (window[0].as_i64(), window[1].as_i64()) {
+            (Some(from), Some(to)) => Some((from as i32, to as i32)),
+            _ => None,
+        };
+        Ok(ScenarioInfo {
+            name,
+            description,
+            policy_window,
+        })
+    }
+}
+
+/// A quantity accumulated per (point, year) over replicates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Quantity {
+    /// A column of `timeseries.csv`, as written.
+    Column(&'static str),
+    /// A cohort's share of *all* seats: its share of seated leaders (the
+    /// named column) times `1 − vacancy_rate`, so that the cohorts and the
+    /// vacancy stack to 1. Zero when every seat is vacant (the share is then
+    /// an empty cell).
+    SeatShare(&'static str),
+}
+
+impl Quantity {
+    /// The column this quantity is read from.
+    pub fn column(self) -> &'static str {
+        match self {
+            Quantity::Column(name) | Quantity::SeatShare(name) => name,
+        }
+    }
+}
+
+/// Running count, mean and sum of squared deviations of one quantity over
+/// replicates (Welford's update: one pass, and no cancellation when the
+/// spread is tiny next to the mean, as capacities near 0.9 often are).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Accumulator {
+    /// Values seen.
+    pub n: u32,
+    /// Their mean.
+    pub mean: f64,
+    /// Sum of squared deviations from the mean.
+    pub m2: f64,
+}
+
+impl Accumulator {
+    /// Adds one value.
+    pub fn push(&mut self, value: f64) {
+        self.n += 1;
+        let delta = value - self.mean;
+        self.mean += delta / self.n as f64;
+        self.m2 += delta * (value - self.mean);
+    }
+
+    /// The mean, if any value was seen.
+    pub fn mean(&self) -> Option<f64> {
+        (self.n > 0).then_some(self.mean)
+    }
+
+    /// The 95% interval of the mean, `mean ± t(0.975, n−1)·sd/√n`
+    /// (MODEL.md section 4); `None` with fewer than two values.
+    pub fn interval(&self) -> Option<(f64, f64)> {
+        let half = half_width(self.n, self.m2)?;
+        Some((self.mean - half, self.mean + half))
+    }
+}
+
+/// Half the width of the 95% t-interval of a mean of `n` values whose
+/// squared deviations sum to `m2`.
+fn half_width(n: u32, m2: f64) -> Option<f64> {
+    if n < 2 {
+        return None;
+    }
+    let sd = (m2.max(0.0) / (n - 1) as f64).sqrt();
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
+        .ok()?
+        .inverse_cdf(0.975);
+    Some(t * sd / (n as f64).sqrt())
+}
+
+/// The 95% interval of the mean of `values` (for grouping sweep points).
+pub fn interval_of(values: &[f64]) -> (f64, Option<(f64, f64)>) {
+    let mut acc = Accumulator::default();
+    for &v in values {
+        acc.push(v);
+    }
+    (acc.mean, acc.interval())
+}
+
+/// The accumulated quantities of one point: `years[year][q]` for the
+/// quantities in the order asked.
+#[derive(Clone, Debug, Default)]
+pub struct PointSeries {
+    /// Per year, one accumulator per quantity.
+    pub years: BTreeMap<i32, Vec<Accumulator>>,
+    /// Replicates seen for this point.
+    pub replicates: BTreeSet<u32>,
+}
+
+impl PointSeries {
+    /// `(year, accumulator)` of quantity number `q`, in year order.
+    pub fn of(&self, q: usize) -> impl Iterator<Item = (i32, &Accumulator)> + '_ {
+        self.years.iter().map(move |(&year, accs)| (year, &accs[q]))
+    }
+}
+
+/// Streams `timeseries.csv` at `path` row by row, accumulating `quantities`
+/// over replicates for each (point, year) of the points in `wanted`. Rows of
+/// other points are checked by the CSV reader but not parsed further, and
+/// nothing but the accumulators is kept, so memory does not grow with the
+/// file.
+pub fn stream_timeseries(
+    path: &Path,
+    wanted: &BTreeSet<u32>,
+    quantities: &[Quantity],
+) -> Result<BTreeMap<u32, PointSeries>> {
+    let mut reader = open_csv(path)?;
+    let header = reader
+        .byte_headers()
+        .map_err(|e| csv_error(path, &e))?
+        .clone();
+    let find = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name.as_bytes())
+            .ok_or_else(|| bad(path, 1, &format!("no `{name}` column")))
+    };
+    let point_col = find("point")?;
+    let replicate_col = find("replicate")?;
+    let year_col = find("year")?;
+    let vacancy_col = find("vacancy_rate")?;
+    let quantity_cols = quantities
+        .iter()
+        .map(|q| find(q.column()))
+        .collect::<Result<Vec<_>>>()?;
+
+    let mut series: BTreeMap<u32, PointSeries> = wanted
+        .iter()
+        .map(|&p| (p, PointSeries::default()))
+        .collect();
+    let mut record = csv::ByteRecord::new();
+    let mut n_rows = 0u64;
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(path, &e))?
+    {
+        n_rows += 1;
+        let line = record.position().map_or(0, |p| p.line());
+        let text = |col: usize| std::str::from_utf8(&record[col]).unwrap_or("\u{fffd}");
+        let point = parse_point(path, line, text(point_col))?;
+        let Some(point_series) = series.get_mut(&point) else {
+            continue;
+        };
+        let replicate = parse_integer(path, line, "replicate", text(replicate_col))?;
+        let year = parse_integer(path, line, "year", text(year_col))?;
+        let year = i32::try_from(year)
+            .map_err(|_| bad(path, line, &format!("column year: {year} is not a year")))?;
+        let vacancy = parse_cell(path, line, "vacancy_rate", text(vacancy_col))?;
+        point_series.replicates.insert(replicate as u32);
+        let accs = point_series
+            .years
+            .entry(year)
+            .or_insert_with(|| vec![Accumulator::default(); quantities.len()]);
+        for ((q, &col), acc) in quantities.iter().zip(&quantity_cols).zip(accs.iter_mut()) {
+            let value = parse_cell(path, line, q.column(), text(col))?;
+            let value = match q {
+                Quantity::Column(_) => value,
+                Quantity::SeatShare(_) => match vacancy {
+                    Some(v) if v >= 1.0 => Some(0.0),
+                    Some(v) => value.map(|share| share * (1.0 - v)),
+                    None => None,
+                },
+            };
+            if let Some(value) = value {
+                acc.push(value);
+            }
+        }
+    }
+    if n_rows == 0 {
+        return Err(bad(path, 2, "no rows after the header"));
+    }
+    for (point, point_series) in &series {
+        if point_series.years.is_empty() {
+            return Err(bad(
+                path,
+                0,
+                &format!("no rows for point {point}, which points.csv lists"),
+            ));
+        }
+    }
+    Ok(series)
+}
+
+fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::BadInput(format!(
+                "{}: not found (charts are drawn from a run folder written by `succession run`)",
+                path.display()
+            ))
+        } else {
+            Error::io(path, e)
+        }
+    })?;
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(file))
+}
+
+/// An input error at `path:line` (line 0: no line to name).
+fn bad(path: &Path, line: u64, message: &str) -> Error {
+    if line == 0 {
+        Error::BadInput(format!("{}: {message}", path.display()))
+    } else {
+        Error::BadInput(format!("{}:{line}: {message}", path.display()))
+    }
+}
+
+fn csv_error(path: &Path, error: &csv::Error) -> Error {
+    let line = error.position().map_or(0, |p| p.line());
+    let message = match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} fields where the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
+        csv::ErrorKind::Io(e) => format!("cannot read: {e}"),
+        _ => format!("malformed CSV: {error}"),
+    };
+    bad(path, line, &message)
+}
+
+fn line_of(record: &csv::StringRecord) -> u64 {
+    record.position().map_or(0, |p| p.line())
+}
+
+fn parse_point(path: &Path, line: u64, cell: &str) -> Result<u32> {
+    let value = parse_integer(path, line, "point", cell)?;
+    u32::try_from(value).map_err(|_| {
+        bad(
+            path,
+            line,
+            &format!("column point: {value} is not a point number"),
+        )
+    })
+}
+
+fn parse_integer(path: &Path, line: u64, column: &str, cell: &str) -> Result<i64> {
+    cell.trim().parse::<i64>().map_err(|_| {
+        bad(
+            path,
+            line,
+            &format!("column {column}: cannot read {cell:?} as a whole number"),
+        )
+    })
+}
+
+/// A float cell; empty means undefined (MODEL.md section 4).
+fn parse_cell(path: &Path, line: u64, column: &str, cell: &str) -> Result<Option<f64>> {
+    let cell = cell.trim();
+    if cell.is_empty() {
+        return Ok(None);
+    }
+    match cell.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        _ => Err(bad(
+            path,
+            line,
+            &format!("column {column}: cannot read {cell:?} as a number"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_numbers_keep_short_values_and_round_long_ones() {
+        assert_eq!(short_number(2.0), "2");
+        assert_eq!(short_number(0.5), "0.5");
+        assert_eq!(short_number(1.0229216331101405), "1.023");
+        assert_eq!(short_number(0.005635494608463154), "0.005635");
+        assert_eq!(short_number(123.456789), "123.5");
+    }
+
+    #[test]
+    fn accumulator_matches_the_t_interval() {
+        let mut acc = Accumulator::default();
+        for v in [1.0, 2.0, 3.0] {
+            acc.push(v);
+        }
+        let (lo, hi) = acc.interval().expect("three values");
+        // sd = 1, t(0.975, 2) = 4.302653
+        let half = 4.302652729911275 / 3f64.sqrt();
+        assert!((lo - (2.0 - half)).abs() < 1e-9);
+        assert!((hi - (2.0 + half)).abs() < 1e-9);
+        let mut one = Accumulator::default();
+        one.push(5.0);
+        assert_eq!(one.interval(), None);
+    }
+}

@@ -1,0 +1,539 @@
+//! The sweep response charts: a summary figure against the swept values,
+//! drawn as a line with interval bars (one swept parameter), a heatmap (two
+//! parameters forming a full grid) or one panel per parameter (anything
+//! else).
+
+use super::data::{Interval, PointsTable, Summary, interval_of, short_number};
+use super::series::{Span, tick_format, y_range};
+use super::style::{self, Drawn, Painter, Swatch, okabe_ito};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::collections::BTreeSet;
+
+/// How the sweep charts show a run folder's points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SweepLayout {
+    /// No sweep (no swept column, or a single point): no sweep charts.
+    Single,
+    /// One swept parameter: the figure against its values, with intervals.
+    Line {
+        /// The swept column (index into [`PointsTable::paths`]).
+        column: usize,
+    },
+    /// Two swept parameters whose points form a full grid (every pair of
+    /// values exactly once): a heatmap with a colour bar.
+    Heatmap {
+        /// The column along the x axis (the first swept path).
+        x: usize,
+        /// The column along the y axis (the second swept path).
+        y: usize,
+    },
+    /// Three or more parameters, or two that do not form a grid: one panel
+    /// per parameter with the points grouped by its value.
+    Panels {
+        /// The swept columns, one panel each, in file order.
+        columns: Vec<usize>,
+    },
+}
+
+/// The layout of the sweep charts for `points` (see [`SweepLayout`]).
+pub fn sweep_layout(points: &PointsTable) -> SweepLayout {
+    let n_points = points.ids.len();
+    match points.paths.len() {
+        0 => SweepLayout::Single,
+        _ if n_points < 2 => SweepLayout::Single,
+        1 => SweepLayout::Line { column: 0 },
+        2 if is_full_grid(points) => SweepLayout::Heatmap { x: 0, y: 1 },
+        n => SweepLayout::Panels {
+            columns: (0..n).collect(),
+        },
+    }
+}
+
+/// Whether the two columns of `points` hold every pair of their distinct
+/// values exactly once, with at least two values each (a heatmap of one
+/// row says less than a line).
+fn is_full_grid(points: &PointsTable) -> bool {
+    let xs = distinct(points, 0);
+    let ys = distinct(points, 1);
+    let pairs: BTreeSet<(u64, u64)> = points
+        .values
+        .iter()
+        .map(|v| (v[0].to_bits(), v[1].to_bits()))
+        .collect();
+    xs.len() >= 2
+        && ys.len() >= 2
+        && pairs.len() == points.ids.len()
+        && points.ids.len() == xs.len() * ys.len()
+}
+
+/// The distinct values of column `col`, ascending.
+fn distinct(points: &PointsTable, col: usize) -> Vec<f64> {
+    let mut values: Vec<f64> = points.values.iter().map(|v| v[col]).collect();
+    values.sort_by(f64::total_cmp);
+    values.dedup_by(|a, b| a.to_bits() == b.to_bits());
+    values
+}
+
+/// What a sweep chart shows: one summary figure.
+#[derive(Clone, Debug)]
+pub struct Figure {
+    /// The figure's name in `summary.csv` (without `_mean`).
+    pub key: &'static str,
+    /// The axis or colour-bar title, with its unit.
+    pub axis: String,
+    /// What the figure is, for the subtitle.
+    pub meaning: String,
+    /// Limits the y axis may not cross: a share's interval can reach past 1
+    /// with few replicates, and the axis should still end at 1.
+    pub limits: (Option<f64>, Option<f64>),
+}
+
+/// A sweep response chart, ready to draw.
+#[derive(Clone, Debug)]
+pub struct SweepChart<'a> {
+    /// Title.
+    pub title: String,
+    /// Lines under the title.
+    pub subtitles: Vec<String>,
+    /// The points.
+    pub points: &'a PointsTable,
+    /// The summary figures.
+    pub summary: &'a Summary,
+    /// The figure shown.
+    pub figure: Figure,
+    /// How to show it.
+    pub layout: SweepLayout,
+}
+
+impl SweepChart<'_> {
+    fn at(&self, idx: usize) -> Interval {
+        self.summary.get(self.figure.key, self.points.ids[idx])
+    }
+}
+
+impl Painter for SweepChart<'_> {
+    fn paint<DB>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        let body = style::title_block(root, &self.title, &self.subtitles)?;
+        match &self.layout {
+            SweepLayout::Single => Ok(()),
+            SweepLayout::Line { column } => self.paint_line(&body, *column),
+            SweepLayout::Heatmap { x, y } => self.paint_heatmap(&body, *x, *y),
+            SweepLayout::Panels { columns } => self.paint_panels(&body, columns),
+        }
+    }
+}
+
+/// A marker with a vertical interval bar, in chart coordinates.
+fn interval_bar<DB>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    x: f64,
+    mean: f64,
+    interval: Option<(f64, f64)>,
+    color: RGBColor,
+    cap: f64,
+) -> Drawn
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    if let Some((lo, hi)) = interval {
+        let stroke = color.stroke_width(2);
+        chart.draw_series([
+            PathElement::new(vec![(x, lo), (x, hi)], stroke),
+            PathElement::new(vec![(x - cap, lo), (x + cap, lo)], stroke),
+            PathElement::new(vec![(x - cap, hi), (x + cap, hi)], stroke),
+        ])?;
+    }
+    chart.draw_series(std::iter::once(Circle::new((x, mean), 5, color.filled())))?;
+    Ok(())
+}
+
+impl SweepChart<'_> {
+    fn paint_line<DB>(&self, body: &DrawingArea<DB, Shift>, column: usize) -> Drawn
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        let legend = [
+            (
+                "mean over replicates".to_string(),
+                Swatch::Line(okabe_ito::BLUE),
+            ),
+            (
+                "95% interval across replicates".to_string(),
+                Swatch::Interval(okabe_ito::BLUE),
+            ),
+        ];
+        let body = style::legend_below(body, &legend)?;
+        let mut rows: Vec<(f64, f64, Option<Span>)> = (0..self.points.ids.len())
+            .filter_map(|idx| {
+                let at = self.at(idx);
+                let interval = at.lo.zip(at.hi);
+                at.mean
+                    .map(|m| (self.points.values[idx][column], m, interval))
+            })
+            .collect();
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (x0, x1) = y_range(rows.iter().map(|r| r.0), (None, None));
+        let (y0, y1) = y_range(
+            rows.iter().flat_map(|r| {
+                std::iter::once(r.1)
+                    .chain(r.2.map(|i| i.0))
+                    .chain(r.2.map(|i| i.1))
+            }),
+            self.figure.limits,
+        );
+        let mut chart = ChartBuilder::on(&body)
+            .margin_top(8)
+            .margin_right(40)
+            .margin_left(10)
+            .x_label_area_size(60)
+            .y_label_area_size(100)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        let x_span = x1 - x0;
+        let x_format = tick_format(x_span, 10);
+        let y_format = tick_format(y1 - y0, 10);
+        chart
+            .configure_mesh()
+            .x_desc(self.points.paths[column].as_str())
+            .y_desc(self.figure.axis.as_str())
+            .axis_desc_style(style::text(style::AXIS_SIZE))
+            .label_style(style::text(style::LABEL_SIZE))
+            .bold_line_style(style::GRID)
+            .light_line_style(TRANSPARENT)
+            .x_label_formatter(&x_format)
+            .y_label_formatter(&y_format)
+            .draw()?;
+        chart.draw_series(LineSeries::new(
+            rows.iter().map(|r| (r.0, r.1)),
+            okabe_ito::BLUE.stroke_width(2),
+        ))?;
+        let cap = x_span * 0.006;
+        for (x, mean, interval) in &rows {
+            interval_bar(&mut chart, *x, *mean, *interval, okabe_ito::BLUE, cap)?;
+        }
+        Ok(())
+    }
+
+    fn paint_heatmap<DB>(&self, body: &DrawingArea<DB, Shift>, x_col: usize, y_col: usize) -> Drawn
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        let xs = distinct(self.points, x_col);
+        let ys = distinct(self.points, y_col);
+        let position = |values: &[f64], v: f64| {
+            values
+                .iter()
+                .position(|u| u.to_bits() == v.to_bits())
+                .expect("a grid value")
+        };
+        let cells: Vec<(usize, usize, Interval)> = (0..self.points.ids.len())
+            .map(|idx| {
+                let v = &self.points.values[idx];
+                (
+                    position(&xs, v[x_col]),
+                    position(&ys, v[y_col]),
+                    self.at(idx),
+                )
+            })
+            .collect();
+        let means: Vec<f64> = cells.iter().filter_map(|c| c.2.mean).collect();
+        let lo = means.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = if !lo.is_finite() {
+            (0.0, 1.0)
+        } else if hi > lo {
+            (lo, hi)
+        } else {
+            (
+                lo - 0.01 * lo.abs().max(1e-3),
+                hi + 0.01 * hi.abs().max(1e-3),
+            )
+        };
+        let scale = |v: f64| (v - lo) / (hi - lo);
+
+        let (width, _) = body.dim_in_pixel();
+        let (map_area, bar_area) = body.split_horizontally(width as i32 - 190);
+        let mut chart = ChartBuilder::on(&map_area)
+            .margin_top(8)
+            .margin_right(20)
+            .margin_left(10)
+            .x_label_area_size(60)
+            .y_label_area_size(100)
+            .build_cartesian_2d(
+                // Integer ranges include their end: n values are 0..n-1.
+                (0..xs.len() as i32 - 1).into_segmented(),
+                (0..ys.len() as i32 - 1).into_segmented(),
+            )?;
+        let label_of = |values: &[f64], seg: &SegmentValue<i32>| match seg {
+            SegmentValue::CenterOf(i) => values
+                .get(*i as usize)
+                .map(|v| short_number(*v))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let x_format = |s: &SegmentValue<i32>| label_of(&xs, s);
+        let y_format = |s: &SegmentValue<i32>| label_of(&ys, s);
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc(self.points.paths[x_col].as_str())
+            .y_desc(self.points.paths[y_col].as_str())
+            .axis_desc_style(style::text(style::AXIS_SIZE))
+            .label_style(style::text(style::LABEL_SIZE))
+            .x_labels(xs.len().min(15) + 1)
+            .y_labels(ys.len().min(15) + 1)
+            .x_label_formatter(&x_format)
+            .y_label_formatter(&y_format)
+            .draw()?;
+
+        let plot = chart.plotting_area();
+        let (plot_w, plot_h) = plot.dim_in_pixel();
+        let (cell_w, cell_h) = (plot_w / xs.len() as u32, plot_h / ys.len() as u32);
+        // Values are written into the cells only when they fit.
+        let annotate = cell_w >= 80 && cell_h >= 44;
+        for (i, j, at) in &cells {
+            let (i, j) = (*i as i32, *j as i32);
+            let color = at
+                .mean
+                .map_or(RGBColor(190, 190, 190), |m| style::viridis(scale(m)));
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), SegmentValue::Exact(j)),
+                    (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
+                ],
+                color.filled(),
+            )))?;
+            if annotate {
+                let ink = if style::dark_text_on(color) {
+                    BLACK
+                } else {
+                    WHITE
+                };
+                let mut text = at.mean.map_or("n/a".to_string(), |m| format!("{m:.3}"));
+                if let (Some(m), Some(l), Some(h)) = (at.mean, at.lo, at.hi) {
+                    text = format!("{text} ±{:.3}", (h - m).max(m - l));
+                }
+                let centre = (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j));
+                chart.draw_series(std::iter::once(Text::new(
+                    text,
+                    centre,
+                    style::text(style::LABEL_SIZE)
+                        .color(&ink)
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                )))?;
+            }
+        }
+
+        // The colour bar: the same scale in 200 steps, labelled on the right.
+        let mut bar = ChartBuilder::on(&bar_area)
+            .margin_top(8)
+            .margin_right(10)
+            .margin_left(10)
+            .x_label_area_size(60)
+            .right_y_label_area_size(110)
+            .build_cartesian_2d(0.0..1.0, lo..hi)?;
+        let span = hi - lo;
+        let y_format = tick_format(span, 8);
+        bar.configure_mesh()
+            .disable_mesh()
+            .disable_x_axis()
+            .y_desc(self.figure.axis.as_str())
+            .axis_desc_style(style::text(style::LABEL_SIZE))
+            .label_style(style::text(style::LABEL_SIZE))
+            .y_labels(8)
+            .y_label_formatter(&y_format)
+            .draw()?;
+        let steps = 200;
+        bar.draw_series((0..steps).map(|k| {
+            let a = lo + span * k as f64 / steps as f64;
+            let b = lo + span * (k + 1) as f64 / steps as f64;
+            Rectangle::new(
+                [(0.0, a), (1.0, b)],
+                style::viridis((k as f64 + 0.5) / steps as f64).filled(),
+            )
+        }))?;
+        Ok(())
+    }
+
+    fn paint_panels<DB>(&self, body: &DrawingArea<DB, Shift>, columns: &[usize]) -> Drawn
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        let n_points = self.points.ids.len();
+        // Thousands of faint dots say nothing more than hundreds and make
+        // the SVG heavy; beyond this the dots are left out.
+        let show_dots = n_points <= 2000;
+        let mut legend = vec![
+            (
+                "group mean of the points' means".to_string(),
+                Swatch::Line(okabe_ito::BLUE),
+            ),
+            (
+                "95% interval over the group's points".to_string(),
+                Swatch::Interval(okabe_ito::BLUE),
+            ),
+        ];
+        if show_dots {
+            legend.push((
+                "one point (mean over replicates)".to_string(),
+                Swatch::Dot(RGBColor(150, 150, 150)),
+            ));
+        }
+        let body = style::legend_below(body, &legend)?;
+        let per_point: Vec<Option<f64>> = (0..n_points).map(|idx| self.at(idx).mean).collect();
+
+        let groups: Vec<Vec<Group>> = columns
+            .iter()
+            .map(|&col| group_points(self.points, col, &per_point))
+            .collect();
+        // One y range for every panel, so the panels compare at a glance.
+        let (y0, y1) = y_range(
+            per_point
+                .iter()
+                .flatten()
+                .copied()
+                .chain(groups.iter().flatten().flat_map(|g| {
+                    std::iter::once(g.mean)
+                        .chain(g.interval.map(|i| i.0))
+                        .chain(g.interval.map(|i| i.1))
+                })),
+            self.figure.limits,
+        );
+        let n_cols = match columns.len() {
+            1..=3 => columns.len(),
+            4 => 2,
+            _ => 3,
+        };
+        let n_rows = columns.len().div_ceil(n_cols);
+        let areas = body.split_evenly((n_rows, n_cols));
+        for ((&col, col_groups), area) in columns.iter().zip(&groups).zip(&areas) {
+            let xs = self.points.values.iter().map(|v| v[col]);
+            let (x0, x1) = y_range(xs, (None, None));
+            let mut chart = ChartBuilder::on(area)
+                .margin(12)
+                .x_label_area_size(60)
+                .y_label_area_size(90)
+                .build_cartesian_2d(x0..x1, y0..y1)?;
+            let x_span = x1 - x0;
+            let x_format = tick_format(x_span, 6);
+            let y_format = tick_format(y1 - y0, 8);
+            chart
+                .configure_mesh()
+                .x_desc(self.points.paths[col].as_str())
+                .y_desc(self.figure.axis.as_str())
+                .axis_desc_style(style::text(style::LABEL_SIZE))
+                .label_style(style::text(style::LABEL_SIZE - 1.0))
+                .bold_line_style(style::GRID)
+                .light_line_style(TRANSPARENT)
+                .x_labels(6)
+                .y_labels(8)
+                .x_label_formatter(&x_format)
+                .y_label_formatter(&y_format)
+                .draw()?;
+            if show_dots {
+                chart.draw_series(per_point.iter().enumerate().filter_map(|(idx, mean)| {
+                    mean.map(|m| {
+                        Circle::new(
+                            (self.points.values[idx][col], m),
+                            3,
+                            RGBColor(150, 150, 150).mix(0.6).filled(),
+                        )
+                    })
+                }))?;
+            }
+            chart.draw_series(LineSeries::new(
+                col_groups.iter().map(|g| (g.x, g.mean)),
+                okabe_ito::BLUE.stroke_width(2),
+            ))?;
+            for group in col_groups {
+                interval_bar(
+                    &mut chart,
+                    group.x,
+                    group.mean,
+                    group.interval,
+                    okabe_ito::BLUE,
+                    x_span * 0.012,
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The points sharing (about) one value of a swept parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    /// The value (or the bin's centre).
+    pub x: f64,
+    /// The mean of the members' per-point means.
+    pub mean: f64,
+    /// The 95% interval of that mean over the members (two or more).
+    pub interval: Option<(f64, f64)>,
+    /// Members.
+    pub n: usize,
+}
+
+/// Groups of points by the value of column `col`: exact values when the
+/// column takes at most [`MAX_EXACT_GROUPS`] of them (grids, zips), else
+/// [`BINS`] equal-width bins (random and Latin-hypercube designs, where
+/// every value is different). Points whose figure is undefined are left out.
+pub fn group_points(points: &PointsTable, col: usize, per_point: &[Option<f64>]) -> Vec<Group> {
+    let values = distinct(points, col);
+    let members: Vec<(f64, Vec<f64>)> = if values.len() <= MAX_EXACT_GROUPS {
+        values
+            .iter()
+            .map(|&x| {
+                let ys = (0..points.ids.len())
+                    .filter(|&idx| points.values[idx][col].to_bits() == x.to_bits())
+                    .filter_map(|idx| per_point[idx])
+                    .collect();
+                (x, ys)
+            })
+            .collect()
+    } else {
+        let (lo, hi) = (values[0], values[values.len() - 1]);
+        let width = (hi - lo) / BINS as f64;
+        let mut bins: Vec<(f64, Vec<f64>)> = (0..BINS)
+            .map(|b| (lo + width * (b as f64 + 0.5), Vec::new()))
+            .collect();
+        for (idx, mean) in per_point.iter().enumerate() {
+            if let Some(mean) = mean {
+                let x = points.values[idx][col];
+                let bin = (((x - lo) / width).floor() as usize).min(BINS - 1);
+                bins[bin].1.push(*mean);
+            }
+        }
+        bins
+    };
+    members
+        .into_iter()
+        .filter(|(_, ys)| !ys.is_empty())
+        .map(|(x, ys)| {
+            let (mean, interval) = interval_of(&ys);
+            Group {
+                x,
+                mean,
+                interval,
+                n: ys.len(),
+            }
+        })
+        .collect()
+}
+
+/// A parameter with at most this many distinct values is grouped by value.
+pub const MAX_EXACT_GROUPS: usize = 10;
+/// The number of equal-width bins for a parameter with more values.
+pub const BINS: usize = 8;
