@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
+use succession::calibration::{self, Targets};
 use succession::chart::{self, ChartOptions};
 use succession::ensemble::{self, Estimate, RunRecord, Shard, Study};
 use succession::manifest::{self, Manifest};
@@ -38,6 +39,30 @@ enum Command {
     Merge(MergeArgs),
     /// Redraw the charts of a run folder (DIR/charts/) from its CSV files alone.
     Plot(PlotArgs),
+    /// Run a scenario (and the variants the targets name) and compare it
+    /// with calibration targets: figure, model value with its interval, miss.
+    Calibrate(CalibrateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CalibrateArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// The targets file (e.g. scenarios/targets.toml).
+    #[arg(long, value_name = "FILE")]
+    targets: PathBuf,
+    /// The run folder (default: out/<name>-calibration/); variants go to DIR/variants/<name>/.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Replace an existing calibration folder.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing but the report and errors.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -114,6 +139,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Merge(args) => merge_command(args),
+        Command::Calibrate(args) => calibrate_command(args),
         Command::Plot(args) => {
             chart::draw(&args.dir, &ChartOptions { point: args.point })?;
             Ok(())
@@ -344,6 +370,50 @@ fn run_command(args: RunArgs) -> Result<()> {
         pending.len(),
         started_at.elapsed().as_secs_f64()
     ));
+    Ok(())
+}
+
+fn calibrate_command(args: CalibrateArgs) -> Result<()> {
+    let targets = Targets::read(&args.targets)?;
+    // Validate the base scenario and every variant before running anything.
+    let base = build_study(&args.scenario, &[], None)?;
+    let variants: Vec<(String, Vec<String>)> = targets
+        .variant_overrides()
+        .into_iter()
+        .map(|(name, sets)| {
+            (
+                name,
+                args.scenario.sets.iter().cloned().chain(sets).collect(),
+            )
+        })
+        .collect();
+    for (_, sets) in &variants {
+        Study::load(&args.scenario.scenario, sets, &[], None)?;
+    }
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(format!("{}-calibration", base.scenario.name)));
+    let run = |out: PathBuf, sets: Vec<String>, force: bool| {
+        run_command(RunArgs {
+            scenario: ScenarioArgs {
+                scenario: args.scenario.scenario.clone(),
+                sets,
+            },
+            out: Some(out),
+            threads: args.threads,
+            snapshots: Vec::new(),
+            shard: None,
+            resume: false,
+            force,
+            quiet: args.quiet,
+        })
+    };
+    run(dir.clone(), args.scenario.sets.clone(), args.force)?;
+    for (name, sets) in variants {
+        run(calibration::variant_dir(&dir, &name), sets, false)?;
+    }
+    print_out(&calibration::report(&dir, &targets)?.to_string());
     Ok(())
 }
 

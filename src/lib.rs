@@ -7,6 +7,7 @@
 //! files, rosters, CSV, manifests, the CLI) lives around it.
 #![deny(missing_docs)]
 
+pub mod calibration;
 pub mod chart;
 pub mod ensemble;
 pub mod error;

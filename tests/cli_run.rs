@@ -387,3 +387,79 @@ fn plot_on_a_folder_without_csv_exits_2() {
         stderr(&output)
     );
 }
+
+#[test]
+fn calibrate_runs_the_scenario_and_its_variants_and_reports_every_target() {
+    let scratch = tempfile::tempdir().unwrap();
+    let baseline = root().join("scenarios/baseline.toml").display().to_string();
+    let targets = root().join("scenarios/targets.toml").display().to_string();
+    let output = succession(
+        scratch.path(),
+        &[
+            "calibrate",
+            &baseline,
+            "--targets",
+            &targets,
+            "--out",
+            "cal",
+            "--quiet",
+            "--set",
+            "communities=200",
+            "--set",
+            "replicates=2",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report = stdout(&output);
+    let n_targets = read(root().join("scenarios/targets.toml"))
+        .matches("[[target]]")
+        .count();
+    assert!(report.starts_with("target "), "{report}");
+    assert_eq!(report.lines().count(), 1 + n_targets + 1, "{report}");
+    assert!(
+        report
+            .trim_end()
+            .ends_with(&format!("of {n_targets} targets met")),
+        "{report}"
+    );
+    assert!(scratch.path().join("cal/timeseries.csv").is_file());
+    assert!(
+        scratch
+            .path()
+            .join("cal/variants/cut_knowledge/timeseries.csv")
+            .is_file()
+    );
+}
+
+/// seeds/baseline-2025.csv must be what seeds/README.md says: the
+/// baseline's state at the end of 2025 (replicate 0), so a change to the
+/// baseline or to how draws are made that forgets to regenerate it fails
+/// here. Stopping the run at 2025 does not change 2025's state.
+#[test]
+fn the_committed_seed_is_the_baselines_2025_state() {
+    let scratch = tempfile::tempdir().unwrap();
+    let baseline = root().join("scenarios/baseline.toml").display().to_string();
+    let output = succession(
+        scratch.path(),
+        &[
+            "run",
+            &baseline,
+            "--out",
+            "seed",
+            "--quiet",
+            "--set",
+            "replicates=1",
+            "--set",
+            "end_year=2025",
+            "--snapshot",
+            "2025",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let produced = std::fs::read(scratch.path().join("seed/roster_2025.csv")).unwrap();
+    let committed = std::fs::read(root().join("seeds/baseline-2025.csv")).unwrap();
+    assert!(
+        produced == committed,
+        "seeds/baseline-2025.csv is stale: regenerate it as seeds/README.md says"
+    );
+}
