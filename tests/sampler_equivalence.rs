@@ -1,7 +1,8 @@
-//! The pruned candidate sampler (the engine's default) and the direct
-//! reference sampler draw the stream differently but must give the same
-//! law: over independent replicates, the mean of every compared metric
-//! agrees within sampling error.
+//! The engine's default samplers (pruned candidates, betas as gamma ratios)
+//! and the reference samplers (every candidate fully drawn, rand_distr's
+//! Beta) draw the stream differently but must give the same law: over
+//! independent replicates, the mean of every compared metric agrees within
+//! sampling error.
 //!
 //! Each arm runs R = 16 replicates with its own seeds (so the arms are
 //! independent), and each (metric, year) pair is compared with Welch's
@@ -10,7 +11,7 @@
 //! probability about 48 · 6.8e-6 ≈ 3e-4 under the same law.
 
 use std::path::Path;
-use succession::model::{self, CandidateSampler, Plan, StreamKey, YearMetrics};
+use succession::model::{self, Plan, Samplers, StreamKey, YearMetrics};
 use succession::scenario;
 
 const R: u32 = 16;
@@ -27,11 +28,14 @@ const METRICS: [&str; 8] = [
 ];
 const YEARS: [i32; 6] = [1955, 1970, 1990, 2010, 2021, 2040];
 
-fn arm(sampler: CandidateSampler, first_seed: u64) -> (Vec<String>, Vec<Vec<YearMetrics>>) {
+fn arm(samplers: Samplers, first_seed: u64) -> (Vec<String>, Vec<Vec<YearMetrics>>) {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/golden/equivalence.toml");
     let scenario = scenario::load(&path, &[]).unwrap();
-    let plan = Plan::new(&scenario).with_candidate_sampler(sampler);
+    let plan = match samplers {
+        Samplers::Fast => Plan::new(&scenario),
+        Samplers::Reference => Plan::reference(&scenario),
+    };
     let runs = (0..R)
         .map(|r| {
             let key = StreamKey::new(first_seed + u64::from(r), 0, None);
@@ -56,9 +60,9 @@ fn mean_and_var(values: &[f64]) -> (f64, f64) {
 }
 
 #[test]
-fn pruned_and_direct_candidate_samplers_agree_within_sampling_error() {
-    let (columns, pruned) = arm(CandidateSampler::Pruned, 1);
-    let (_, direct) = arm(CandidateSampler::Direct, 1001);
+fn default_and_reference_samplers_agree_within_sampling_error() {
+    let (columns, pruned) = arm(Samplers::Fast, 1);
+    let (_, direct) = arm(Samplers::Reference, 1001);
     let mut report = Vec::new();
     for metric in METRICS {
         let col = columns.iter().position(|c| c == metric).unwrap();

@@ -17,7 +17,7 @@ pub mod stream;
 pub mod year;
 
 pub use metrics::{Tally, YearMetrics, metric_columns};
-pub use plan::{CandidateSampler, Plan, YearPlan};
+pub use plan::{Plan, Samplers, YearPlan};
 pub use run::{CHUNK, run};
 pub use state::{Community, ExitReason, Leader, n_urban, vacant_communities};
 pub use stream::{BLOCK, StreamKey, community_rng};

@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution as _, Poisson};
 
 use super::metrics::Tally;
-use super::plan::{CandidateSampler, Plan, YearPlan};
+use super::plan::{Plan, Samplers, YearPlan};
 use super::state::{Community, ExitReason, Leader, kind_index};
 use super::stream::{BLOCK, StreamKey, community_rng};
 
@@ -276,14 +276,14 @@ pub(crate) fn best_candidate(
     to_beat: f64,
     rng: &mut ChaCha8Rng,
 ) -> Option<(Leader, f64)> {
-    let best = match plan.candidates {
-        CandidateSampler::Pruned => best_candidate_pruned(plan, year, kind_idx, to_beat, rng),
-        CandidateSampler::Direct => best_candidate_direct(plan, year, kind_idx, rng),
+    let best = match plan.samplers {
+        Samplers::Fast => best_candidate_pruned(plan, year, kind_idx, to_beat, rng),
+        Samplers::Reference => best_candidate_direct(plan, year, kind_idx, rng),
     };
     best.filter(|(_, best_score)| *best_score > to_beat)
 }
 
-/// [`CandidateSampler::Direct`]: each candidate draws age, knowledge,
+/// [`Samplers::Reference`]: each candidate draws age, knowledge,
 /// experience, trust in that order.
 fn best_candidate_direct(
     plan: &Plan,
@@ -330,7 +330,7 @@ fn best_candidate_direct(
 /// candidate that could win.
 const PRUNE_MARGIN: f64 = 1e-12;
 
-/// [`CandidateSampler::Pruned`]: skills are drawn one at a time, highest
+/// [`Samplers::Fast`]: skills are drawn one at a time, highest
 /// selection weight first; after each, the score a candidate could still
 /// reach with perfect remaining skills is compared with the bar (the best
 /// score so far, or `to_beat`), and a candidate who cannot clear it is
@@ -624,12 +624,15 @@ mod tests {
     #[test]
     fn selection_ties_go_to_the_earlier_drawn_candidate() {
         let cases = [(0.5, false), (0.6, true)];
-        let samplers = [CandidateSampler::Pruned, CandidateSampler::Direct];
+        let samplers = [Samplers::Fast, Samplers::Reference];
         for ((trust_b, later_wins), sampler) in
             cases.into_iter().flat_map(|c| samplers.map(|s| (c, s)))
         {
             let s = tie_scenario(trust_b);
-            let plan = Plan::new(&s).with_candidate_sampler(sampler);
+            let plan = match sampler {
+                Samplers::Fast => Plan::new(&s),
+                Samplers::Reference => Plan::reference(&s),
+            };
             let year = &plan.years[0];
             for stream in 0..50 {
                 let mut rng = community_rng(&StreamKey::new(1, 0, None), stream, 0);
