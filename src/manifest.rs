@@ -1,9 +1,10 @@
 //! `manifest.json`: what was run, with which seeds, how far it got.
 //!
 //! Its `identity` is what `--resume` and `merge` compare to decide whether a
-//! folder was made from the same study: the resolved scenario without its
-//! replicate count (so replicates can be added later), the sweep design and
-//! the snapshot years.
+//! folder was made from the same study: the crate version (another version
+//! may draw differently), the resolved scenario without its replicate count
+//! (so replicates can be added later), the sweep design and the snapshot
+//! years. A roster is identified by its path, not its contents.
 
 use crate::ensemble::{Estimate, RunRecord, Shard, Study};
 use crate::{Error, Result};
@@ -52,6 +53,7 @@ pub fn identity(study: &Study) -> serde_json::Value {
         map.remove("replicates");
     }
     serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
         "scenario": scenario,
         "design": { "paths": study.design.paths, "points": study.design.points },
         "snapshots": study.snapshots,
