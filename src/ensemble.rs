@@ -211,11 +211,24 @@ impl Study {
                 .map(|(path, value)| Override {
                     path: path.clone(),
                     value: format_value(*value),
-                    origin: format!(
-                        "{} [sweep] point {point}: {path}={}",
-                        self.design_origin,
-                        format_value(*value)
-                    ),
+                    origin: match self.source.sweep_parameter_origin(path) {
+                        Some(at) => {
+                            format!("{at}: sweep point {point}: {path}={}", format_value(*value))
+                        }
+                        // A `table` design: the CSV names the path; line 1 is its header.
+                        None => format!(
+                            "{}:{}:{}: sweep point {point}: {path}={}",
+                            self.design_origin,
+                            point + 2,
+                            1 + self
+                                .design
+                                .paths
+                                .iter()
+                                .position(|p| p == path)
+                                .unwrap_or(0),
+                            format_value(*value)
+                        ),
+                    },
                 }),
         );
         self.source.resolve(&overrides)

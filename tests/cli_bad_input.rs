@@ -68,6 +68,16 @@ fn cases() -> Vec<Case> {
             &["sweep_unknown_path.toml:7:", "capacity.betta"],
         ),
         case(
+            "sweep value out of range",
+            &["run", &bad("sweep_bad_value.toml")],
+            &["sweep_bad_value.toml:7:1", "sweep point 1", "capacity.beta"],
+        ),
+        case(
+            "sweep table value out of range",
+            &["run", &bad("sweep_bad_table.toml")],
+            &["sweep_bad_table.csv:3:1", "mentoring.rate"],
+        ),
+        case(
             "--set path that does not exist",
             &[
                 "run",

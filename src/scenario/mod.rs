@@ -77,6 +77,13 @@ pub struct Source {
 }
 
 impl Source {
+    /// Where `[sweep.parameters]` names `path` (`file:line:column` of its
+    /// key), for error messages about a sweep point's value of it.
+    pub fn sweep_parameter_origin(&self, path: &str) -> Option<String> {
+        let entry = self.root.get("sweep")?.get("parameters")?.entry(path)?;
+        Some(entry.key_origin.to_string())
+    }
+
     /// Reads `path` and everything it extends.
     pub fn read(path: &Path) -> Result<Source> {
         let file = path.display().to_string();
