@@ -127,6 +127,9 @@ struct MergeArgs {
     /// Replace an existing output folder.
     #[arg(long)]
     force: bool,
+    /// Print nothing but errors.
+    #[arg(long)]
+    quiet: bool,
 }
 
 /// Runs the parsed command line.

@@ -1,7 +1,8 @@
 //! The calibration report on the shipped baseline and targets: the baseline
 //! (scaled down to 1,000 communities and 4 replicates) and the targets'
 //! variants are run through the binary into the calibration folder layout,
-//! and `succession::calibration::report` must find every target met.
+//! and `succession::calibration::report` must find every target met but
+//! the documented misses, and those still missed.
 //!
 //! At full scale (10,000 communities, 10 replicates) docs/calibration.md
 //! gives the table; the scaled-down runs have the same expected values and
@@ -44,5 +45,7 @@ fn shipped_baseline_meets_the_shipped_targets() {
     let report = report(&dir, &targets).unwrap();
     println!("{report}");
     assert_eq!(report.rows.len(), targets.targets.len());
-    assert!(report.all_met(), "{report}");
+    // Every target is met, except those the targets file documents as
+    // missed, which must still be missed (or the documentation is stale).
+    assert!(report.surprises().is_empty(), "{report}");
 }

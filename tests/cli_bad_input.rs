@@ -178,7 +178,7 @@ fn every_bad_input_exits_2_with_one_line_and_writes_nothing() {
 fn check_refuses_the_same_inputs() {
     for case in cases()
         .into_iter()
-        .filter(|c| !c.name.starts_with("snapshot"))
+        .filter(|c| !c.name.starts_with("snapshot") && c.args[0] == "run")
     {
         let scratch = tempfile::tempdir().unwrap();
         let mut args = case.args.clone();

@@ -146,3 +146,49 @@ fn learning_curves_follow_the_closed_form_without_mentoring() {
     assert_eq!(checked, n_seats * s.n_years() as u64);
     assert_eq!(max_tenure as usize, s.n_years() - 1);
 }
+
+/// Escalation (MODEL.md section 2, step 1): of the U issues a community
+/// leaves unresolved, X ~ Binomial(U, q) escalate. Summed over communities,
+/// ΣX given ΣU is Binomial(ΣU, q), so in every year |ΣX − q·ΣU| stays within
+/// 4.5 standard deviations sqrt(ΣU·q·(1 − q)); with 82 years the chance of
+/// a false failure is about 82 · 6.8e-6 ≈ 6e-4. ΣU and ΣX are recovered
+/// from the year's issue count and its `resolution_rate` and
+/// `escalations_per_1000`.
+#[test]
+fn escalations_follow_the_unresolved_share() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/golden/small.toml");
+    let scenario = scenario::load(&path, &[]).unwrap();
+    let plan = Plan::new(&scenario);
+    let q = scenario.issues.escalation.at(2000);
+    assert!(
+        scenario
+            .years()
+            .all(|y| scenario.issues.escalation.at(y) == q),
+        "q is constant here"
+    );
+    let resolution = column(&plan, "resolution_rate");
+    let escalation = column(&plan, "escalations_per_1000");
+    let rows = model::run(
+        &plan,
+        model::vacant_communities(&scenario),
+        &StreamKey::new(5, 0, None),
+        &mut |_, _| {},
+    );
+    for row in &rows {
+        let issues = row.issues as f64;
+        let unresolved = (issues * (1.0 - row.values[resolution].unwrap())).round();
+        let escalated = row.escalations as f64;
+        assert_eq!(
+            escalated,
+            (issues * row.values[escalation].unwrap() / 1000.0).round(),
+            "{}",
+            row.year
+        );
+        let sd = (unresolved * q * (1.0 - q)).sqrt();
+        assert!(
+            (escalated - q * unresolved).abs() <= 4.5 * sd,
+            "{}: {escalated} escalated of {unresolved} unresolved, q = {q}",
+            row.year
+        );
+    }
+}

@@ -323,7 +323,14 @@ impl SweepChart<'_> {
                 };
                 let mut text = at.mean.map_or("n/a".to_string(), |m| format!("{m:.3}"));
                 if let (Some(m), Some(l), Some(h)) = (at.mean, at.lo, at.hi) {
-                    text = format!("{text} ±{:.3}", (h - m).max(m - l));
+                    // Two significant figures: common random numbers often give
+                    // half-widths below the cell's third decimal.
+                    let half = (h - m).max(m - l);
+                    text = if half >= 0.0005 {
+                        format!("{text} ±{half:.3}")
+                    } else {
+                        format!("{text} ±{half:.1e}")
+                    };
                 }
                 let centre = (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j));
                 chart.draw_series(std::iter::once(Text::new(
