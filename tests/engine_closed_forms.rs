@@ -1,6 +1,7 @@
-//! The engine against MODEL.md section 2's closed forms: the stationary
-//! vacancy rate of the two-state seat chain, and the learning curves
-//! without mentoring. Scenarios are files in tests/scenarios/engine/.
+//! The engine against closed forms: MODEL.md section 2's stationary vacancy
+//! rate of the two-state seat chain and learning curves without mentoring,
+//! escalation of unresolved issues, and CALIBRATION.md's closed cohort and
+//! truncated age density. Scenarios are files in tests/scenarios/engine/.
 
 use std::path::PathBuf;
 
@@ -191,4 +192,132 @@ fn escalations_follow_the_unresolved_share() {
             row.year
         );
     }
+}
+
+/// The vacancy scenario with `sets` applied.
+fn vacancy_with(sets: &[&str]) -> Scenario {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/engine/vacancy.toml");
+    let overrides: Vec<scenario::Override> = sets
+        .iter()
+        .map(|s| scenario::Override::parse_set(s).unwrap())
+        .collect();
+    scenario::load(&path, &overrides).unwrap()
+}
+
+/// CALIBRATION.md's closed cohort: with constant exit probability h and no
+/// inflow, a cohort keeps (1 − h)^t of its members after t years. Every
+/// seat starts filled, supply is 0 and turnover (τ = 0) the only exit, so
+/// the seated count after t years is Binomial(n₀, (1 − h)^t) exactly; each
+/// of the 25 years is checked within 4.5 standard deviations (false failure
+/// about 25 · 6.8e-6).
+#[test]
+fn a_closed_cohort_keeps_one_minus_h_to_the_t() {
+    let s = vacancy_with(&["channels.only.supply=0", "end_year=2024"]);
+    let h = s.channels[0].turnover.at(2000);
+    let plan = Plan::new(&s);
+    let leader = model::Leader {
+        cohort: s.channels[0].cohort,
+        channel: 0,
+        age: 30.0,
+        tenure: 3,
+        knowledge: 0.5,
+        experience: 0.5,
+        trust: 0.5,
+    };
+    let mut communities = model::vacant_communities(&s);
+    for community in &mut communities {
+        community
+            .seats
+            .iter_mut()
+            .for_each(|seat| *seat = Some(leader.clone()));
+    }
+    let n0 = communities.iter().map(|c| c.seats.len()).sum::<usize>() as f64;
+    let mut seated = Vec::new();
+    model::run(
+        &plan,
+        communities,
+        &StreamKey::new(3, 0, None),
+        &mut |_, state| {
+            seated.push(state.iter().flat_map(|c| c.seats.iter().flatten()).count() as f64);
+        },
+    );
+    for (t, n) in seated.iter().enumerate() {
+        let survive = (1.0 - h).powi(t as i32 + 1);
+        let sd = (n0 * survive * (1.0 - survive)).sqrt();
+        assert!(
+            (n - n0 * survive).abs() <= 4.5 * sd,
+            "year {t}: {n} of {n0} left, expected {}",
+            n0 * survive
+        );
+    }
+}
+
+/// CALIBRATION.md's age density: entry at age a₀, constant hazard μ, forced
+/// exit at R: the density is proportional to e^(−μ(a − a₀)) on [a₀, R]; in
+/// whole years, the occupant of a seat at year end is a₀ + j years old with
+/// probability proportional to (1 − μ)^j, j = 0..R − a₀. Here a₀ = 30
+/// (constant entry age), μ = 0.1 (turnover, τ = 0) and a retirement hazard
+/// that is 0 up to age 45 and 1 from 46 (R = 45.5 with spread 0.01), with a
+/// supply so high that seats refill at once. In 2100 (a century after the
+/// start, long past the 16-year memory of the ages) the mean age of the
+/// seated leaders, independent seats, must be within 4.5 standard errors of
+/// the closed form.
+#[test]
+fn ages_follow_the_truncated_geometric_density() {
+    let s = vacancy_with(&[
+        "channels.only.supply=8",
+        "end_year=2100",
+        "exits.retirement.age=45.5",
+        "exits.retirement.spread=0.01",
+        "channels.only.turnover=0.1",
+    ]);
+    let plan = Plan::new(&s);
+    let mut ages = Vec::new();
+    model::run(
+        &plan,
+        model::vacant_communities(&s),
+        &StreamKey::new(4, 0, None),
+        &mut |year, state| {
+            if year == 2100 {
+                ages = state
+                    .iter()
+                    .flat_map(|c| c.seats.iter().flatten())
+                    .map(|l| l.age)
+                    .collect();
+            }
+        },
+    );
+    let weights: Vec<f64> = (0..=15).map(|j| 0.9_f64.powi(j)).collect();
+    let total: f64 = weights.iter().sum();
+    let mean: f64 = weights
+        .iter()
+        .enumerate()
+        .map(|(j, w)| (30.0 + j as f64) * w)
+        .sum::<f64>()
+        / total;
+    let variance: f64 = weights
+        .iter()
+        .enumerate()
+        .map(|(j, w)| (30.0 + j as f64 - mean).powi(2) * w)
+        .sum::<f64>()
+        / total;
+    assert!(
+        ages.iter().all(|&a| (30.0..=45.0).contains(&a)),
+        "ages outside [30, 45]"
+    );
+    let n = ages.len() as f64;
+    let observed = ages.iter().sum::<f64>() / n;
+    let se = (variance / n).sqrt();
+    assert!(
+        (observed - mean).abs() <= 4.5 * se,
+        "mean age {observed}, closed form {mean} (se {se})"
+    );
+    // The youngest class holds w₀ / Σw of the seats.
+    let share_new = ages.iter().filter(|&&a| a == 30.0).count() as f64 / n;
+    let p0 = weights[0] / total;
+    assert!(
+        (share_new - p0).abs() <= 4.5 * (p0 * (1.0 - p0) / n).sqrt(),
+        "share aged 30: {share_new}, expected {p0}"
+    );
 }
