@@ -292,13 +292,13 @@ fn cohort_chart(info: &ScenarioInfo, series: &PointSeries, point: &str) -> Stack
         values: series.of(q).map(|(year, acc)| (year, acc.mean())).collect(),
     };
     let mut subtitles: Vec<String> = info.description.iter().cloned().collect();
-    let which = if point.is_empty() {
-        String::new()
-    } else {
-        format!("{point}; ")
-    };
+    // The point's values get a line of their own: with them the line would
+    // not fit the chart's width.
+    if !point.is_empty() {
+        subtitles.push(capitalise(point));
+    }
     subtitles.push(capitalise(&format!(
-        "{which}mean over {}; each cohort's share of seated leaders × (1 − vacancy rate), stacked with the vacancy rate",
+        "mean over {}; each cohort's share of seated leaders × (1 − vacancy rate), stacked with the vacancy rate",
         replicates_phrase(series)
     )));
     StackChart {
