@@ -56,6 +56,13 @@ impl Error {
         }
     }
 
+    /// An input error for a CSV record the csv crate could not read (e.g. a
+    /// wrong number of fields), at its line in the file shown as `shown`.
+    pub fn csv_record(shown: &str, error: &csv::Error) -> Self {
+        let line = error.position().map_or(0, |p| p.line());
+        Error::input(format!("{shown}:{line}:1"), "row", error.to_string())
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

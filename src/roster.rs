@@ -127,10 +127,7 @@ pub fn read(path: &Path, scenario: &Scenario) -> Result<Roster> {
         replicates: Vec::new(),
     };
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            Error::input(format!("{shown}:{line}:1"), "row", e.to_string())
-        })?;
+        let record = record.map_err(|e| Error::csv_record(&shown, &e))?;
         let line = record.position().map_or(0, |p| p.line());
         let row = RowReader {
             shown: &shown,

@@ -231,10 +231,7 @@ fn read_table(path: &Path) -> Result<Design> {
     }
     let mut points = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            Error::input(format!("{shown}:{line}:1"), "row", e.to_string())
-        })?;
+        let record = record.map_err(|e| Error::csv_record(&shown, &e))?;
         let line = record.position().map_or(0, |p| p.line());
         let point = record
             .iter()
