@@ -372,13 +372,8 @@ impl Study {
         if let Some(e) = snapshot_error {
             return Err(e);
         }
-        for (_, kind, path, out) in snapshot_files {
-            let file = out
-                .into_inner()
-                .map_err(|e| Error::io(&path, e.into_error()))?;
-            file.sync_all().map_err(|e| Error::io(&path, e))?;
-            let target = folder.part(&kind, point, replicate);
-            std::fs::rename(&path, &target).map_err(|e| Error::io(&target, e))?;
+        for (_, kind, _, out) in snapshot_files {
+            output::finish_atomically(out, &folder.part(&kind, point, replicate))?;
         }
 
         let columns = model::metric_columns(&scenario);

@@ -191,11 +191,7 @@ impl ShardSet {
                 )));
             }
         }
-        let file = writer
-            .into_inner()
-            .map_err(|e| Error::io(&temp, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(&temp, e))?;
-        std::fs::rename(&temp, &target).map_err(|e| Error::io(&target, e))
+        output::finish_atomically(writer, &target)
     }
 }
 

@@ -149,11 +149,7 @@ impl RunFolder {
             let mut input = fs::File::open(&part).map_err(|e| Error::io(&part, e))?;
             std::io::copy(&mut input, &mut out).map_err(|e| Error::io(&part, e))?;
         }
-        let file = out
-            .into_inner()
-            .map_err(|e| Error::io(&temp, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(&temp, e))?;
-        fs::rename(&temp, &target).map_err(|e| Error::io(&target, e))
+        finish_atomically(out, &target)
     }
 
     /// Removes the part files once the final files are in place.
@@ -164,6 +160,17 @@ impl RunFolder {
         }
         fs::remove_dir_all(&parts).map_err(|e| Error::io(&parts, e))
     }
+}
+
+/// Flushes `out`, written to `temp_name(target)`, syncs it and renames it
+/// to `target`: the last step of every streamed file.
+pub fn finish_atomically(out: BufWriter<fs::File>, target: &Path) -> Result<()> {
+    let temp = temp_name(target);
+    let file = out
+        .into_inner()
+        .map_err(|e| Error::io(&temp, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(&temp, e))?;
+    fs::rename(&temp, target).map_err(|e| Error::io(target, e))
 }
 
 /// `path` with `.tmp` appended: the name a file has while it is written.
