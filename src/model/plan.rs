@@ -179,6 +179,72 @@ pub struct YearPlan {
     pub(crate) selection: [f64; 3],
     /// Per channel, in `Scenario::channels` order.
     pub(crate) channels: Vec<ChannelYear>,
+    /// Bounds on the hazards of step 4 that need an exponential.
+    pub(crate) exit_bounds: ExitBounds,
+}
+
+/// Age buckets of [`ExitBounds`]: bucket n holds the ages in [n, n + 1].
+pub(crate) const AGE_BUCKETS: usize = 128;
+/// Trust buckets of [`ExitBounds`]: bucket i holds the trust values in
+/// [i / TRUST_BUCKETS, (i + 1) / TRUST_BUCKETS].
+pub(crate) const TRUST_BUCKETS: usize = 64;
+
+/// Lower bounds of the survival factors of step 4 whose hazards need an
+/// exponential (death and retirement by age, turnover by trust), per bucket
+/// of age or trust. Each hazard is monotone in its variable, so its largest
+/// value on a bucket is at one of the bucket's ends. Step 4 computes the
+/// exact hazards only when its uniform falls below the exit probability
+/// these bounds allow: the same uniform, the same decision, far fewer
+/// exponentials (most leaders stay).
+#[derive(Clone, Debug)]
+pub(crate) struct ExitBounds {
+    /// Per kind and age bucket: (1 − h_death)(1 − h_retirement) at most
+    /// this far below 1 anywhere in the bucket.
+    pub(crate) age_survival: [Vec<f64>; 2],
+    /// Per channel and trust bucket: 1 − h_turnover, likewise.
+    pub(crate) turnover_survival: Vec<[f64; TRUST_BUCKETS + 1]>,
+}
+
+impl ExitBounds {
+    fn new(scenario: &Scenario, year: i32) -> ExitBounds {
+        let exits = &scenario.exits;
+        let (a, b) = (exits.death.a.at(year), exits.death.b.at(year));
+        let spread = exits.retirement.spread.at(year);
+        let clamp = |h: f64| h.clamp(0.0, 1.0);
+        let age_survival = Kind::ALL.map(|kind| {
+            let retirement_age = exits.retirement.age.get(kind).at(year);
+            let survival = |age: f64| {
+                let death = clamp(a * (b * age).exp());
+                let retirement = clamp(1.0 / (1.0 + (-(age - retirement_age) / spread).exp()));
+                (1.0 - death) * (1.0 - retirement)
+            };
+            (0..AGE_BUCKETS)
+                .map(|n| survival(n as f64).min(survival(n as f64 + 1.0)))
+                .collect()
+        });
+        let embeddedness = exits.embeddedness.at(year);
+        let turnover_survival = scenario
+            .channels
+            .iter()
+            .map(|channel| {
+                let base = channel.turnover.at(year);
+                let survival = |i: usize| {
+                    let trust = i as f64 / TRUST_BUCKETS as f64;
+                    1.0 - clamp(base * (-embeddedness * trust).exp())
+                };
+                let mut by_bucket = [0.0; TRUST_BUCKETS + 1];
+                for (i, bound) in by_bucket.iter_mut().enumerate() {
+                    // The last bucket holds t = 1 alone.
+                    *bound = survival(i).min(survival((i + 1).min(TRUST_BUCKETS)));
+                }
+                by_bucket
+            })
+            .collect();
+        ExitBounds {
+            age_survival,
+            turnover_survival,
+        }
+    }
 }
 
 /// Per-year parameter values computed once per run from the scenario.
@@ -449,6 +515,7 @@ fn year_plan(scenario: &Scenario, year: i32, election: bool) -> Result<YearPlan>
             scenario.selection.trust.at(year),
         ],
         channels,
+        exit_bounds: ExitBounds::new(scenario, year),
     })
 }
 

@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution as _, Poisson};
 
 use super::metrics::Tally;
-use super::plan::{Plan, Samplers, YearPlan};
+use super::plan::{AGE_BUCKETS, Plan, Samplers, TRUST_BUCKETS, YearPlan};
 use super::state::{Community, ExitReason, Leader, kind_index};
 use super::stream::{BLOCK, StreamKey, community_rng};
 
@@ -199,27 +199,78 @@ pub fn ageing(community: &mut Community) {
     }
 }
 
+/// The rotation hazard: certain once tenure reaches the channel's
+/// secondment, never for a channel without one.
+#[inline]
+fn rotation_hazard(plan: &Plan, leader: &Leader) -> f64 {
+    let secondment_years = plan.channels[usize::from(leader.channel)].secondment_years;
+    if secondment_years > 0 && leader.tenure >= secondment_years {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// The promotion hazard, strictly below the promotion age only.
+#[inline]
+fn promotion_hazard(year: &YearPlan, leader: &Leader) -> f64 {
+    if leader.age < year.promotion_max_age {
+        let promotion = year.channels[usize::from(leader.channel)].promotion;
+        unit(promotion * (leader.knowledge + leader.experience + leader.trust) / 3.0)
+    } else {
+        0.0
+    }
+}
+
 /// The five hazards of step 4 for `leader` in a community of `kind_idx`,
 /// in [`ExitReason::HAZARDS`] order, each clamped to [0, 1].
 pub(crate) fn hazards(plan: &Plan, year: &YearPlan, kind_idx: usize, leader: &Leader) -> [f64; 5] {
-    let channel_plan = &plan.channels[usize::from(leader.channel)];
     let channel_year = &year.channels[usize::from(leader.channel)];
     let death = year.death_a * (year.death_b * leader.age).exp();
     let retirement = 1.0
         / (1.0 + (-(leader.age - year.retirement_age[kind_idx]) / year.retirement_spread).exp());
-    let rotation =
-        if channel_plan.secondment_years > 0 && leader.tenure >= channel_plan.secondment_years {
-            1.0
-        } else {
-            0.0
-        };
-    let promotion = if leader.age < year.promotion_max_age {
-        channel_year.promotion * (leader.knowledge + leader.experience + leader.trust) / 3.0
-    } else {
-        0.0
-    };
     let turnover = channel_year.turnover * (-year.embeddedness * leader.trust).exp();
-    [death, retirement, rotation, promotion, turnover].map(unit)
+    [
+        unit(death),
+        unit(retirement),
+        rotation_hazard(plan, leader),
+        promotion_hazard(year, leader),
+        unit(turnover),
+    ]
+}
+
+/// What [`exit_probability_bound`] adds to its bound: the bound and the exact
+/// exit probability are products of differently rounded factors, and this
+/// is many orders of magnitude above any difference rounding makes.
+const EXIT_BOUND_MARGIN: f64 = 1e-9;
+
+/// An upper bound of the exit probability 1 − Π_r (1 − h_r) that
+/// [`exit_reason`] compares its uniform with: the tabled bounds of
+/// [`super::plan::ExitBounds`] for death, retirement and turnover, the exact
+/// rotation and promotion hazards (they need no exponential). 1 (no bound)
+/// for an age or trust outside the tables.
+#[inline]
+pub(crate) fn exit_probability_bound(
+    plan: &Plan,
+    year: &YearPlan,
+    kind_idx: usize,
+    leader: &Leader,
+) -> f64 {
+    let trust_scaled = leader.trust * TRUST_BUCKETS as f64;
+    // Negated so that NaN also takes the exact path. In range, `as`
+    // truncates, which is the floor of these non-negative values.
+    if !((0.0..AGE_BUCKETS as f64).contains(&leader.age)
+        && (0.0..=TRUST_BUCKETS as f64).contains(&trust_scaled))
+    {
+        return 1.0;
+    }
+    let (age_bucket, trust_bucket) = (leader.age as usize, trust_scaled as usize);
+    let bounds = &year.exit_bounds;
+    let survival = bounds.age_survival[kind_idx][age_bucket]
+        * bounds.turnover_survival[usize::from(leader.channel)][trust_bucket]
+        * (1.0 - rotation_hazard(plan, leader))
+        * (1.0 - promotion_hazard(year, leader));
+    1.0 - survival + EXIT_BOUND_MARGIN
 }
 
 /// The exit reason for uniform `u` and `hazards` in order: the first r with
@@ -237,7 +288,9 @@ pub(crate) fn exit_reason(u: f64, hazards: &[f64; 5]) -> Option<ExitReason> {
 
 /// Step 4: one uniform per seated leader, in seat order (drawn whatever the
 /// hazards, so the draws of later leaders never depend on them), and the
-/// leader leaves for the first reason [`exit_reason`] gives.
+/// leader leaves for the first reason [`exit_reason`] gives. The exact
+/// hazards are computed only when the uniform is below
+/// [`exit_probability_bound`]: above it, no reason can be chosen.
 pub fn exits(
     plan: &Plan,
     year: &YearPlan,
@@ -249,6 +302,9 @@ pub fn exits(
     for slot in community.seats.iter_mut() {
         let Some(leader) = slot else { continue };
         let u: f64 = rng.random();
+        if u >= exit_probability_bound(plan, year, kind_idx, leader) {
+            continue;
+        }
         if let Some(reason) = exit_reason(u, &hazards(plan, year, kind_idx, leader)) {
             tally.exits[reason.index()] += 1;
             *slot = None;
@@ -502,6 +558,58 @@ mod tests {
         assert_eq!(exit_reason(0.05, &certain), Some(ExitReason::Death));
         assert_eq!(exit_reason(0.999_999, &certain), Some(ExitReason::Rotation));
         assert_eq!(exit_reason(0.5, &[0.0; 5]), None);
+    }
+
+    /// The shortcut of step 4 never skips a uniform that would have meant
+    /// an exit: over leaders of every channel and kind, ages and trust
+    /// values (bucket ends included) and every year of the defaults,
+    /// the bound is at least the exact exit probability, and for typical
+    /// leaders it is well below 1, so the shortcut is taken.
+    #[test]
+    fn exit_bound_is_never_below_the_exit_probability() {
+        use rand::Rng;
+        let mut s = scenario();
+        s.promotion.openness = Schedule::constant(0.3);
+        s.channels[2].secondment_years = 3;
+        let plan = Plan::new(&s);
+        let mut draw = rng();
+        let mut skipped = 0;
+        let mut checked = 0;
+        for year in &plan.years {
+            for _ in 0..400 {
+                let on_bucket_end = draw.random::<f64>() < 0.3;
+                let age = if on_bucket_end {
+                    f64::from(draw.random_range(15..=90))
+                } else {
+                    draw.random_range(15.0..90.0)
+                };
+                let trust = if on_bucket_end {
+                    f64::from(draw.random_range(0..=64)) / 64.0
+                } else {
+                    draw.random::<f64>()
+                };
+                let channel = draw.random_range(0..plan.channels.len()) as u16;
+                let mut l = leader(channel, age, draw.random_range(0..8), 0.5, 0.5, trust);
+                l.knowledge = draw.random();
+                l.experience = draw.random();
+                let kind_idx = draw.random_range(0..2);
+                let exact = 1.0
+                    - hazards(&plan, year, kind_idx, &l)
+                        .iter()
+                        .map(|h| 1.0 - h)
+                        .product::<f64>();
+                let bound = exit_probability_bound(&plan, year, kind_idx, &l);
+                assert!(bound >= exact, "{l:?} in {}: {bound} < {exact}", year.year);
+                checked += 1;
+                skipped += usize::from(age < 50.0 && bound < 0.3);
+            }
+        }
+        assert!(skipped > checked / 4, "{skipped} of {checked}");
+        let outside = leader(0, 200.0, 1, 0.5, 0.5, 0.5);
+        assert_eq!(
+            exit_probability_bound(&plan, &plan.years[0], 0, &outside),
+            1.0
+        );
     }
 
     #[test]
