@@ -5,6 +5,8 @@
 //! - [`state`]: leaders, communities, exit reasons;
 //! - [`stream`]: the run's [`StreamKey`] and the per-community-year stream;
 //! - [`plan`]: every schedule evaluated once per year ([`Plan`]);
+//! - `samplers`: fast exact samplers built once per run (tabled Poisson
+//!   and beta laws, binomial inversion);
 //! - [`year`]: the steps of one year of one community ([`step_community`]);
 //! - [`metrics`]: the per-year [`Tally`] and the metric row;
 //! - [`run`](mod@run): all communities, all years, in parallel.
@@ -12,6 +14,7 @@
 pub mod metrics;
 pub mod plan;
 pub mod run;
+mod samplers;
 pub mod state;
 pub mod stream;
 pub mod year;

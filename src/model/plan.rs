@@ -6,12 +6,13 @@
 use crate::scenario::{Cohort, Distribution, Kind, Scenario};
 use crate::{Error, Result};
 use rand::Rng;
-use rand_distr::{Beta, Distribution as _, Gamma, Normal, Poisson};
+use rand_distr::{Beta, Distribution as _, Gamma, Normal};
 
+use super::samplers::{PoissonTable, TabledBeta};
 use super::state::kind_index;
 
 /// An entry distribution ready to sample.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Sampler {
     /// Always this value: no draw.
     Constant(f64),
@@ -36,6 +37,10 @@ pub(crate) enum Sampler {
         /// Gamma(b, 1).
         y: Gamma<f64>,
     },
+    /// A beta distribution with both shapes ≥ 1, drawn from a tabled
+    /// envelope ([`TabledBeta`]): the default engine's sampler where the
+    /// table pays.
+    Tabled(TabledBeta),
     /// A beta distribution drawn by rand_distr's `Beta` (Cheng's
     /// algorithms): the reference engine's sampler.
     BetaCheng(Beta<f64>),
@@ -60,6 +65,9 @@ impl Sampler {
             }
             Distribution::Beta { a, b } if samplers == Samplers::Reference => {
                 Sampler::BetaCheng(Beta::new(a, b).map_err(|e| invalid(what, &e.to_string()))?)
+            }
+            Distribution::Beta { a, b } if TabledBeta::new(a, b).is_some() => {
+                Sampler::Tabled(TabledBeta::new(a, b).expect("checked just above"))
             }
             Distribution::Beta { a, b } => {
                 let gamma =
@@ -93,6 +101,7 @@ impl Sampler {
                     break x / (x + y);
                 }
             },
+            Sampler::Tabled(beta) => beta.sample(rng),
             Sampler::BetaCheng(beta) => beta.sample(rng),
         }
     }
@@ -126,8 +135,8 @@ pub(crate) struct ChannelYear {
     /// factor.
     pub(crate) promotion: f64,
     /// Candidates offered per vacant seat, per kind:
-    /// Poisson(supply · kindmult · A_c), `None` when the mean is 0 (no draw).
-    pub(crate) offers: [Option<Poisson<f64>>; 2],
+    /// Poisson(supply · kindmult · A_c) (no draw when the mean is 0).
+    pub(crate) offers: [PoissonTable; 2],
 }
 
 /// Every parameter value of one year.
@@ -137,14 +146,18 @@ pub struct YearPlan {
     pub(crate) year: i32,
     /// Whether step 5 runs this year.
     pub(crate) election: bool,
-    /// Issues per type and kind: Poisson(λ_kind · m_j), `None` when 0.
-    pub(crate) issues: [[Option<Poisson<f64>>; 3]; 2],
+    /// Which exact samplers the steps use (the plan's).
+    pub(crate) samplers: Samplers,
+    /// Issues per kind and type: Poisson(λ_kind · m_j) (no draw when 0).
+    pub(crate) issues: [[PoissonTable; 3]; 2],
     /// m_j, normalised to sum 1 (all 0 if every weight is 0).
     pub(crate) mix: [f64; 3],
     /// d_j.
     pub(crate) difficulty: [f64; 3],
     /// q.
     pub(crate) escalation: f64,
+    /// ln q and ln(1 − q), for the binomial draws of escalations.
+    pub(crate) escalation_logs: (f64, f64),
     /// γ.
     pub(crate) gamma: f64,
     /// ω.
@@ -276,11 +289,18 @@ pub enum Samplers {
     /// candidates cannot affect the outcome, and age is independent of the
     /// skills, so the law is unchanged.
     ///
-    /// Beta distributions: X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
+    /// Beta distributions with both shapes ≥ 1: rejection from a tabled
+    /// envelope ([`TabledBeta`]); other shapes: X / (X + Y) with
+    /// X ~ Gamma(a), Y ~ Gamma(b).
+    ///
+    /// Poisson counts (issues, candidates): inversion of a tabled
+    /// distribution function ([`PoissonTable`]). Resolved and escalated
+    /// issues: binomial inversion from the smaller tail.
     Fast,
     /// The direct reading of MODEL.md, kept as the reference: every
     /// candidate draws age, knowledge, experience and trust in that order,
-    /// and betas come from rand_distr's `Beta`.
+    /// and betas, Poisson and binomial counts come from rand_distr's
+    /// `Beta`, `Poisson` and `Binomial`.
     Reference,
 }
 
@@ -290,17 +310,14 @@ fn invalid(what: &str, message: &str) -> Error {
     ))
 }
 
-/// A Poisson sampler for mean `lambda`; `None` for 0 (no draw is made).
-fn poisson(lambda: f64, what: &str) -> Result<Option<Poisson<f64>>> {
-    if lambda == 0.0 {
-        return Ok(None);
-    }
-    if lambda.is_nan() || lambda < 0.0 || lambda.is_infinite() {
-        return Err(invalid(what, &format!("mean {lambda} is not ≥ 0")));
-    }
-    Poisson::new(lambda)
-        .map(Some)
-        .map_err(|e| invalid(what, &e.to_string()))
+/// The Poisson law of mean `lambda` as `samplers` draw it: tabled for the
+/// default engine, rand_distr's sampler for the reference.
+fn poisson(lambda: f64, what: &str, samplers: Samplers) -> Result<PoissonTable> {
+    let table = match samplers {
+        Samplers::Fast => PoissonTable::new(lambda),
+        Samplers::Reference => PoissonTable::direct(lambda),
+    };
+    table.ok_or_else(|| invalid(what, &format!("mean {lambda} is not ≥ 0")))
 }
 
 /// The election years within `start..=end`: the first is `first_year`, the
@@ -372,7 +389,7 @@ impl Plan {
         let years = scenario
             .years()
             .zip(election)
-            .map(|(year, election)| year_plan(scenario, year, election))
+            .map(|(year, election)| year_plan(scenario, year, election, samplers))
             .collect::<Result<Vec<_>>>()?;
 
         Ok(Plan {
@@ -438,7 +455,12 @@ impl Plan {
     }
 }
 
-fn year_plan(scenario: &Scenario, year: i32, election: bool) -> Result<YearPlan> {
+fn year_plan(
+    scenario: &Scenario,
+    year: i32,
+    election: bool,
+    samplers: Samplers,
+) -> Result<YearPlan> {
     let issues = &scenario.issues;
     let weights = issues.mix.as_array().map(|m| m.at(year));
     let total: f64 = weights.iter().sum();
@@ -449,12 +471,15 @@ fn year_plan(scenario: &Scenario, year: i32, election: bool) -> Result<YearPlan>
     } else {
         [0.0; 3]
     };
-    let mut issue_samplers = [[None; 3]; 2];
+    let mut issue_samplers = [const { [const { PoissonTable::Zero }; 3] }; 2];
     for kind in Kind::ALL {
         let rate = issues.rate.get(kind).at(year);
         for (j, m) in mix.iter().enumerate() {
-            issue_samplers[kind_index(kind)][j] =
-                poisson(rate * m, &format!("issues.rate.{} in {year}", kind.name()))?;
+            issue_samplers[kind_index(kind)][j] = poisson(
+                rate * m,
+                &format!("issues.rate.{} in {year}", kind.name()),
+                samplers,
+            )?;
         }
     }
 
@@ -470,11 +495,12 @@ fn year_plan(scenario: &Scenario, year: i32, election: bool) -> Result<YearPlan>
             } else {
                 1.0
             };
-            let mut offers = [None; 2];
+            let mut offers = [PoissonTable::Zero, PoissonTable::Zero];
             for kind in Kind::ALL {
                 offers[kind_index(kind)] = poisson(
                     supply * channel.kind.get(kind).at(year) * a_c,
                     &format!("channels.{}.supply in {year}", channel.name),
+                    samplers,
                 )?;
             }
             Ok(ChannelYear {
@@ -487,13 +513,16 @@ fn year_plan(scenario: &Scenario, year: i32, election: bool) -> Result<YearPlan>
         .collect::<Result<Vec<_>>>()?;
 
     let exits = &scenario.exits;
+    let escalation = issues.escalation.at(year);
     Ok(YearPlan {
         year,
         election,
+        samplers,
         issues: issue_samplers,
         mix,
         difficulty: issues.difficulty.as_array().map(|d| d.at(year)),
-        escalation: issues.escalation.at(year),
+        escalation,
+        escalation_logs: (escalation.ln(), (-escalation).ln_1p()),
         gamma: scenario.capacity.gamma.at(year),
         omega: scenario.capacity.omega.at(year),
         beta: scenario.capacity.beta.at(year),
@@ -525,7 +554,8 @@ mod tests {
     use crate::model::testing::scenario;
     use crate::scenario::{Schedule, Shape};
 
-    /// The gamma-ratio beta of the default samplers has the beta law: its
+    /// The gamma-ratio beta (the default samplers' for shapes below 1) has
+    /// the beta law: its
     /// mean matches a/(a+b) within 4.5 standard errors of the mean, and a
     /// two-sample Kolmogorov–Smirnov test against rand_distr's Beta (the
     /// reference) does not reject at α = 1e-4 (critical D = 2.226·√(2/n)).
@@ -539,9 +569,16 @@ mod tests {
             .enumerate()
         {
             let beta = Distribution::Beta { a, b };
-            let fast = Sampler::new(&beta, "fast", Samplers::Fast).unwrap();
+            // The default engine tables shapes ≥ 1 (tested in `samplers`);
+            // the gamma ratio is its sampler for the others.
+            let fast = Sampler::Beta {
+                x: Gamma::new(a, 1.0).unwrap(),
+                y: Gamma::new(b, 1.0).unwrap(),
+            };
+            let default = Sampler::new(&beta, "default", Samplers::Fast).unwrap();
+            assert_eq!(matches!(default, Sampler::Tabled(_)), a >= 1.0 && b >= 1.0);
             let cheng = Sampler::new(&beta, "cheng", Samplers::Reference).unwrap();
-            assert!(matches!(fast, Sampler::Beta { .. }) && matches!(cheng, Sampler::BetaCheng(_)));
+            assert!(matches!(cheng, Sampler::BetaCheng(_)));
             let key = StreamKey::new(99, case as u32, None);
             let mut rng_fast = community_rng(&key, 0, 0);
             let mut rng_cheng = community_rng(&key, 1, 0);
@@ -620,8 +657,9 @@ mod tests {
         s.issues.rate.rural = Schedule::constant(0.0);
         let plan = Plan::new(&s);
         assert_eq!(plan.years[0].mix, [0.5, 0.25, 0.25]);
-        assert!(plan.years[0].issues[1].iter().all(Option::is_none));
-        assert!(plan.years[0].issues[0].iter().all(Option::is_some));
+        let zero = |table: &PoissonTable| matches!(table, PoissonTable::Zero);
+        assert!(plan.years[0].issues[1].iter().all(zero));
+        assert!(!plan.years[0].issues[0].iter().any(zero));
     }
 
     #[test]

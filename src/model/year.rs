@@ -9,10 +9,11 @@
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Binomial, Distribution as _, Poisson};
+use rand_distr::{Binomial, Distribution as _};
 
 use super::metrics::Tally;
 use super::plan::{AGE_BUCKETS, Plan, Samplers, TRUST_BUCKETS, YearPlan};
+use super::samplers;
 use super::state::{Community, ExitReason, Leader, kind_index};
 use super::stream::{BLOCK, StreamKey, community_rng};
 
@@ -64,18 +65,9 @@ fn unit(h: f64) -> f64 {
     }
 }
 
-/// A Poisson count; 0 without a draw when the mean is 0.
-#[inline]
-fn poisson_count(sampler: &Option<Poisson<f64>>, rng: &mut ChaCha8Rng) -> u64 {
-    match sampler {
-        // The sampler returns an integral f64; `as` is exact below 2^53.
-        Some(poisson) => poisson.sample(rng) as u64,
-        None => 0,
-    }
-}
-
-/// A Binomial(n, p) count; 0 without a draw when n = 0 (and no draw when
-/// p is 0 or 1, which rand_distr handles as constants).
+/// A Binomial(n, p) count by rand_distr's sampler (the reference
+/// engine's); 0 without a draw when n = 0 (and no draw when p is 0 or 1,
+/// which rand_distr handles as constants).
 #[inline]
 fn binomial_count(n: u64, p: f64, rng: &mut ChaCha8Rng) -> u64 {
     if n == 0 {
@@ -121,11 +113,26 @@ pub fn demand_and_resolution(
         } else {
             staffing * (year.omega * max[j] + (1.0 - year.omega) * sum[j] / filled as f64)
         };
-        let p = 1.0 / (1.0 + (-year.beta * (aptitude - year.difficulty[j])).exp());
+        let z = year.beta * (aptitude - year.difficulty[j]);
+        let odds_against = (-z).exp();
+        let p = 1.0 / (1.0 + odds_against);
         capacity += year.mix[j] * p;
-        let n = poisson_count(&year.issues[kind][j], rng);
-        let resolved = binomial_count(n, p, rng);
-        let escalated = binomial_count(n - resolved, year.escalation, rng);
+        let n = year.issues[kind][j].sample(rng);
+        let (resolved, escalated) = match year.samplers {
+            Samplers::Fast => {
+                // ln p and ln(1 − p) of the logistic, from e^(−z) at hand.
+                let ln_p = -odds_against.ln_1p();
+                let resolved = samplers::binomial(n, p, ln_p, ln_p - z, rng);
+                let (ln_q, ln_not_q) = year.escalation_logs;
+                let escalated =
+                    samplers::binomial(n - resolved, year.escalation, ln_q, ln_not_q, rng);
+                (resolved, escalated)
+            }
+            Samplers::Reference => {
+                let resolved = binomial_count(n, p, rng);
+                (resolved, binomial_count(n - resolved, year.escalation, rng))
+            }
+        };
         tally.issues[j] += n;
         tally.resolved[j] += resolved;
         tally.escalated[j] += escalated;
@@ -351,7 +358,7 @@ fn best_candidate_direct(
     for (channel_idx, (channel, channel_year)) in
         plan.channels.iter().zip(&year.channels).enumerate()
     {
-        let n_candidates = poisson_count(&channel_year.offers[kind_idx], rng);
+        let n_candidates = channel_year.offers[kind_idx].sample(rng);
         for _ in 0..n_candidates {
             let age = channel.age.sample(rng);
             let knowledge = channel.knowledge.sample(rng);
@@ -415,7 +422,7 @@ fn best_candidate_pruned(
     for (channel_idx, (channel, channel_year)) in
         plan.channels.iter().zip(&year.channels).enumerate()
     {
-        let n_candidates = poisson_count(&channel_year.offers[kind_idx], rng);
+        let n_candidates = channel_year.offers[kind_idx].sample(rng);
         let samplers = [&channel.knowledge, &channel.experience, &channel.trust];
         'candidate: for _ in 0..n_candidates {
             let mut skills = [0.0; 3];
@@ -747,8 +754,8 @@ mod tests {
                 // Constant candidates draw nothing, so the only draws are the
                 // two channels' counts: replay them on a copy.
                 let mut copy = rng.clone();
-                let n_a = poisson_count(&year.channels[0].offers[0], &mut copy);
-                let n_b = poisson_count(&year.channels[1].offers[0], &mut copy);
+                let n_a = year.channels[0].offers[0].sample(&mut copy);
+                let n_b = year.channels[1].offers[0].sample(&mut copy);
                 let best = best_candidate(&plan, year, 0, f64::NEG_INFINITY, &mut rng);
                 let expected = match (n_a, n_b) {
                     (0, 0) => None,
