@@ -156,8 +156,6 @@ pub struct YearPlan {
     pub(crate) difficulty: [f64; 3],
     /// q.
     pub(crate) escalation: f64,
-    /// ln q and ln(1 − q), for the binomial draws of escalations.
-    pub(crate) escalation_logs: (f64, f64),
     /// γ.
     pub(crate) gamma: f64,
     /// ω.
@@ -190,6 +188,13 @@ pub struct YearPlan {
     pub(crate) incumbency: f64,
     /// Selection weights (w_k, w_e, w_t).
     pub(crate) selection: [f64; 3],
+    /// The skills (0 = knowledge, 1 = experience, 2 = trust) by descending
+    /// selection weight, ties in that order: the order in which the pruned
+    /// candidate sampler draws them.
+    pub(crate) draw_order: [usize; 3],
+    /// After the i-th skill of `draw_order`, the most the remaining skills
+    /// can add to a score (their weights).
+    pub(crate) still: [f64; 3],
     /// Per channel, in `Scenario::channels` order.
     pub(crate) channels: Vec<ChannelYear>,
     /// Bounds on the hazards of step 4 that need an exponential.
@@ -483,6 +488,11 @@ fn year_plan(
         }
     }
 
+    let selection = [
+        scenario.selection.knowledge.at(year),
+        scenario.selection.experience.at(year),
+        scenario.selection.trust.at(year),
+    ];
     let openness = scenario.promotion.openness.at(year);
     let attraction = 1.0 + scenario.promotion.attraction.at(year) * openness;
     let channels = scenario
@@ -514,6 +524,15 @@ fn year_plan(
 
     let exits = &scenario.exits;
     let escalation = issues.escalation.at(year);
+    let mut draw_order = [0usize, 1, 2];
+    // Stable: ties keep the order knowledge, experience, trust.
+    draw_order.sort_by(|&a, &b| selection[b].total_cmp(&selection[a]));
+    let still = [
+        selection[draw_order[1]] + selection[draw_order[2]],
+        selection[draw_order[2]],
+        0.0,
+    ];
+
     Ok(YearPlan {
         year,
         election,
@@ -522,7 +541,6 @@ fn year_plan(
         mix,
         difficulty: issues.difficulty.as_array().map(|d| d.at(year)),
         escalation,
-        escalation_logs: (escalation.ln(), (-escalation).ln_1p()),
         gamma: scenario.capacity.gamma.at(year),
         omega: scenario.capacity.omega.at(year),
         beta: scenario.capacity.beta.at(year),
@@ -538,11 +556,9 @@ fn year_plan(
         embeddedness: exits.embeddedness.at(year),
         promotion_max_age: scenario.promotion.max_age.at(year),
         incumbency: scenario.elections.incumbency.at(year),
-        selection: [
-            scenario.selection.knowledge.at(year),
-            scenario.selection.experience.at(year),
-            scenario.selection.trust.at(year),
-        ],
+        selection,
+        draw_order,
+        still,
         channels,
         exit_bounds: ExitBounds::new(scenario, year),
     })

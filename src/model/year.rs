@@ -113,20 +113,16 @@ pub fn demand_and_resolution(
         } else {
             staffing * (year.omega * max[j] + (1.0 - year.omega) * sum[j] / filled as f64)
         };
-        let z = year.beta * (aptitude - year.difficulty[j]);
-        let odds_against = (-z).exp();
-        let p = 1.0 / (1.0 + odds_against);
+        let p = 1.0 / (1.0 + (-year.beta * (aptitude - year.difficulty[j])).exp());
         capacity += year.mix[j] * p;
         let n = year.issues[kind][j].sample(rng);
         let (resolved, escalated) = match year.samplers {
             Samplers::Fast => {
-                // ln p and ln(1 − p) of the logistic, from e^(−z) at hand.
-                let ln_p = -odds_against.ln_1p();
-                let resolved = samplers::binomial(n, p, ln_p, ln_p - z, rng);
-                let (ln_q, ln_not_q) = year.escalation_logs;
-                let escalated =
-                    samplers::binomial(n - resolved, year.escalation, ln_q, ln_not_q, rng);
-                (resolved, escalated)
+                let resolved = samplers::binomial(n, p, rng);
+                (
+                    resolved,
+                    samplers::binomial(n - resolved, year.escalation, rng),
+                )
             }
             Samplers::Reference => {
                 let resolved = binomial_count(n, p, rng);
@@ -406,17 +402,7 @@ fn best_candidate_pruned(
     to_beat: f64,
     rng: &mut ChaCha8Rng,
 ) -> Option<(Leader, f64)> {
-    // Skill order by descending weight (ties in the order k, e, t); skills
-    // are indexed 0 = knowledge, 1 = experience, 2 = trust as in `selection`.
-    let weights = year.selection;
-    let mut order = [0usize, 1, 2];
-    order.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]));
-    // still[i]: the most the skills after the i-th drawn one can add.
-    let still = [
-        weights[order[1]] + weights[order[2]],
-        weights[order[2]],
-        0.0,
-    ];
+    let (weights, order, still) = (year.selection, year.draw_order, year.still);
     let mut best: Option<(usize, [f64; 3], f64)> = None;
     let mut bar = to_beat;
     for (channel_idx, (channel, channel_year)) in
@@ -424,6 +410,7 @@ fn best_candidate_pruned(
     {
         let n_candidates = channel_year.offers[kind_idx].sample(rng);
         let samplers = [&channel.knowledge, &channel.experience, &channel.trust];
+
         'candidate: for _ in 0..n_candidates {
             let mut skills = [0.0; 3];
             let mut partial = 0.0;
