@@ -102,6 +102,9 @@ pub fn demand_and_resolution(
     }
     let staffing = if filled == 0 {
         0.0
+    } else if year.gamma == 1.0 {
+        // pow(x, 1) is x exactly: the same value without a call to pow.
+        filled as f64 / community.seats.len() as f64
     } else {
         (filled as f64 / community.seats.len() as f64).powf(year.gamma)
     };
