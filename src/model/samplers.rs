@@ -56,7 +56,6 @@ impl Alias {
     fn pick(&self, word: u64) -> usize {
         let column = (word >> (64 - self.bits)) as usize;
         let coin = word & (u64::MAX >> self.bits);
-        // Selects rather than branches: the coin is unpredictable.
         if coin < self.keep_below[column] {
             column
         } else {
@@ -314,7 +313,6 @@ impl TabledBeta {
             let word = rng.next_u64();
             let column = &self.columns[(word >> 56) as usize];
             let coin = word & ((1 << 56) - 1);
-            // Selects rather than branches: the coin is unpredictable.
             let keep = coin < column.keep_below;
             let region = if keep {
                 (word >> 56) as usize
@@ -591,6 +589,44 @@ mod tests {
             TabledBeta::new(5000.0, 5000.0).is_none(),
             "too peaked to pay"
         );
+    }
+
+    /// The position within a bin, which reuses the alias coin, is uniform
+    /// (Kolmogorov–Smirnov at α = 1e-4 over 200,000 draws: critical
+    /// distance 2.04/√n), and a draw costs little more than one random u64
+    /// on average. (Pooled over bins, the beta law's own in-bin offset is
+    /// uniform up to terms of order 1/128² for these shapes, whose density
+    /// is 0 at both ends, far below the test's resolution.)
+    #[test]
+    fn tabled_beta_positions_are_uniform_within_bins_at_one_word_a_draw() {
+        for (case, (a, b)) in [(5.0, 4.0), (2.0, 7.0)].into_iter().enumerate() {
+            let beta = TabledBeta::new(a, b).unwrap();
+            let mut rng = rng(300 + case as u32);
+            let n = 200_000;
+            let start = rng.get_word_pos();
+            let mut offsets: Vec<f64> = (0..n)
+                .map(|_| (beta.sample(&mut rng) * BINS as f64).fract())
+                .collect();
+            let words_per_draw = (rng.get_word_pos() - start) as f64 / n as f64;
+            assert!(
+                words_per_draw < 2.0 * 1.15,
+                "Beta({a}, {b}): {words_per_draw} 32-bit words per draw"
+            );
+            offsets.sort_by(f64::total_cmp);
+            let distance = offsets
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    (x - i as f64 / n as f64)
+                        .abs()
+                        .max((i + 1) as f64 / n as f64 - x)
+                })
+                .fold(0.0, f64::max);
+            assert!(
+                distance < 2.04 / (n as f64).sqrt(),
+                "Beta({a}, {b}): KS distance {distance} of the in-bin offsets"
+            );
+        }
     }
 
     /// Alias tables reproduce their weights exactly (up to rounding).
