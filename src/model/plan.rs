@@ -10,6 +10,7 @@ use rand_distr::{Beta, Distribution as _, Gamma, Normal};
 
 use super::samplers::{PoissonTable, TabledBeta};
 use super::state::kind_index;
+use super::year::{death_hazard, retirement_hazard, turnover_hazard};
 
 /// An entry distribution ready to sample.
 #[derive(Clone, Debug)]
@@ -228,13 +229,12 @@ impl ExitBounds {
         let exits = &scenario.exits;
         let (a, b) = (exits.death.a.at(year), exits.death.b.at(year));
         let spread = exits.retirement.spread.at(year);
-        let clamp = |h: f64| h.clamp(0.0, 1.0);
         let age_survival = Kind::ALL.map(|kind| {
             let retirement_age = exits.retirement.age.get(kind).at(year);
+            // The same formulas as step 4, NaN-to-0 clamping included.
             let survival = |age: f64| {
-                let death = clamp(a * (b * age).exp());
-                let retirement = clamp(1.0 / (1.0 + (-(age - retirement_age) / spread).exp()));
-                (1.0 - death) * (1.0 - retirement)
+                (1.0 - death_hazard(a, b, age))
+                    * (1.0 - retirement_hazard(age, retirement_age, spread))
             };
             (0..AGE_BUCKETS)
                 .map(|n| survival(n as f64).min(survival(n as f64 + 1.0)))
@@ -248,7 +248,7 @@ impl ExitBounds {
                 let base = channel.turnover.at(year);
                 let survival = |i: usize| {
                     let trust = i as f64 / TRUST_BUCKETS as f64;
-                    1.0 - clamp(base * (-embeddedness * trust).exp())
+                    1.0 - turnover_hazard(base, embeddedness, trust)
                 };
                 let mut by_bucket = [0.0; TRUST_BUCKETS + 1];
                 for (i, bound) in by_bucket.iter_mut().enumerate() {
@@ -295,12 +295,13 @@ pub enum Samplers {
     /// skills, so the law is unchanged.
     ///
     /// Beta distributions with both shapes ≥ 1: rejection from a tabled
-    /// envelope ([`TabledBeta`]); other shapes: X / (X + Y) with
-    /// X ~ Gamma(a), Y ~ Gamma(b).
+    /// envelope ([`TabledBeta`]); shapes below 1, and densities too peaked
+    /// for the table to pay: X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
     ///
-    /// Poisson counts (issues, candidates): inversion of a tabled
-    /// distribution function ([`PoissonTable`]). Resolved and escalated
-    /// issues: binomial inversion from the smaller tail.
+    /// Poisson counts (issues, candidates): alias tables
+    /// ([`PoissonTable`]), rand_distr's `Poisson` for means above 256.
+    /// Resolved and escalated issues: binomial inversion from the smaller
+    /// tail (rand_distr's `Binomial` when n · min(p, 1 − p) > 30).
     Fast,
     /// The direct reading of MODEL.md, kept as the reference: every
     /// candidate draws age, knowledge, experience and trust in that order,
@@ -322,7 +323,12 @@ fn poisson(lambda: f64, what: &str, samplers: Samplers) -> Result<PoissonTable> 
         Samplers::Fast => PoissonTable::new(lambda),
         Samplers::Reference => PoissonTable::direct(lambda),
     };
-    table.ok_or_else(|| invalid(what, &format!("mean {lambda} is not ≥ 0")))
+    table.ok_or_else(|| {
+        invalid(
+            what,
+            &format!("mean {lambda} is not a finite number from 0 to about 1.8e19"),
+        )
+    })
 }
 
 /// The election years within `start..=end`: the first is `first_year`, the

@@ -19,8 +19,9 @@ use rand_distr::{Binomial, Distribution as _, Poisson};
 
 /// Walker's alias method over 2^bits columns, drawn from one random u64:
 /// the high `bits` bits pick a column, the low 64 − bits bits are the coin
-/// that keeps the column or takes its alias. Probabilities are thus
-/// resolved to 2^-(64 − bits), finer than the 2^-53 grid of an f64 uniform.
+/// that keeps the column or takes its alias. The integer thresholds step by
+/// 2^-(64 − bits); the probabilities they hold are accurate to about 1e-14,
+/// the rounding of their construction in f64 (as for any tabled sampler).
 #[derive(Clone, Debug)]
 pub(crate) struct Alias {
     bits: u32,
@@ -73,7 +74,7 @@ const TABLE_MAX_MEAN: f64 = 256.0;
 /// alias table, one random u64 and no search per draw. K is the first
 /// count past the mean whose probability is below 2^-64; the tail beyond
 /// it, which the table leaves out, holds less than 2^-60 (the terms fall
-/// at least geometrically there), below the table's own resolution.
+/// at least geometrically there), far below the table's own rounding.
 #[derive(Clone, Debug)]
 pub(crate) enum PoissonTable {
     /// Mean 0: always 0, no draw.
@@ -96,15 +97,9 @@ impl PoissonTable {
         if mean > TABLE_MAX_MEAN {
             return Poisson::new(mean).ok().map(PoissonTable::Direct);
         }
-        let mut probabilities = vec![(-mean).exp()];
-        let mut term = probabilities[0];
-        let mut k = 0.0;
-        while !(k > mean && term < TAIL_TERM) {
-            k += 1.0;
-            term *= mean / k;
-            probabilities.push(term);
-        }
-        Some(PoissonTable::Tabled(Alias::new(&probabilities)))
+        Some(PoissonTable::Tabled(Alias::new(&poisson_probabilities(
+            mean,
+        ))))
     }
 
     /// The law Poisson(mean) drawn by rand_distr's sampler alone (the
@@ -131,6 +126,21 @@ impl PoissonTable {
     }
 }
 
+/// P(0), P(1), …, P(K) of Poisson(mean), K the first count past the mean
+/// with P(K) < 2^-64 (mean ≤ [`TABLE_MAX_MEAN`], so e^(−mean) does not
+/// underflow).
+fn poisson_probabilities(mean: f64) -> Vec<f64> {
+    let mut probabilities = vec![libm::exp(-mean)];
+    let mut term = probabilities[0];
+    let mut k = 0.0;
+    while !(k > mean && term < TAIL_TERM) {
+        k += 1.0;
+        term *= mean / k;
+        probabilities.push(term);
+    }
+    probabilities
+}
+
 /// 2^-64: the last tabled Poisson probability is below this.
 const TAIL_TERM: f64 = 1.0 / 18_446_744_073_709_551_616.0;
 
@@ -142,6 +152,7 @@ const INVERSION_MAX_MEAN: f64 = 30.0;
 /// n) without a draw when n = 0, p = 0 or p = 1.
 #[inline]
 pub(crate) fn binomial<R: Rng + ?Sized>(n: u64, p: f64, rng: &mut R) -> u64 {
+    debug_assert!(!p.is_nan(), "a binomial probability is a number");
     if n == 0 || p <= 0.0 {
         return 0;
     }
@@ -155,19 +166,25 @@ pub(crate) fn binomial<R: Rng + ?Sized>(n: u64, p: f64, rng: &mut R) -> u64 {
             .expect("a probability in (0, 1)")
             .sample(rng)
     } else {
-        let u: f64 = rng.random();
         // P(0) = (1 − small)^n, then P(k + 1) = P(k) · (n − k)/(k + 1) · r.
         // With n · small ≤ 30, P(0) ≥ e^-45: no underflow.
         let r = small / complement;
-        let mut term = power(complement, n);
-        let mut total = term;
-        let mut k = 0;
-        while u >= total && k < n {
-            term *= (n - k) as f64 / (k + 1) as f64 * r;
-            total += term;
-            k += 1;
+        let first = power(complement, n);
+        loop {
+            let u: f64 = rng.random();
+            let (mut term, mut total, mut k) = (first, first, 0);
+            while u >= total && k < n && term > 0.0 {
+                term *= (n - k) as f64 / (k + 1) as f64 * r;
+                total += term;
+                k += 1;
+            }
+            // The summed probabilities fall short of 1 by rounding (about
+            // 1e-14); a uniform in that gap is drawn again, which is the
+            // law of the tabled probabilities, renormalised.
+            if u < total {
+                break k;
+            }
         }
-        k
     };
     if p <= 0.5 { count } else { n - count }
 }
@@ -374,13 +391,17 @@ const X_UNIT: f64 = 1.0 / (1u64 << 53) as f64;
 /// exponent is 0 is 1 even at the end where its base is 0.
 #[inline]
 fn beta_density(a: f64, b: f64, ln_beta: f64, x: f64) -> f64 {
-    let left = if a == 1.0 { 0.0 } else { (a - 1.0) * x.ln() };
+    let left = if a == 1.0 {
+        0.0
+    } else {
+        (a - 1.0) * libm::log(x)
+    };
     let right = if b == 1.0 {
         0.0
     } else {
-        (b - 1.0) * (-x).ln_1p()
+        (b - 1.0) * libm::log1p(-x)
     };
-    (left + right - ln_beta).exp()
+    libm::exp(left + right - ln_beta)
 }
 
 /// Walker's alias tables (Vose's construction) for `weights` whose mean is
@@ -486,17 +507,58 @@ mod tests {
     }
 
     /// The table covers all but a negligible tail: its last count lies
-    /// past the mean with a probability below 2^-64.
+    /// past the mean with a probability below 2^-64, and the terms beyond
+    /// it, which fall at least geometrically, sum to less than 2^-60.
     #[test]
-    fn poisson_table_reaches_into_the_far_tail() {
-        for mean in [0.01, 3.0, 40.0, 256.0] {
-            let PoissonTable::Tabled(alias) = PoissonTable::new(mean).unwrap() else {
-                panic!("a mean up to 256 is tabled")
-            };
-            let columns = alias.keep_below.len() as f64;
+    fn poisson_table_leaves_out_only_a_negligible_tail() {
+        for mean in [0.01, 1.16, 3.0, 40.0, 256.0] {
+            let probabilities = poisson_probabilities(mean);
+            let last = probabilities.len() - 1;
+            assert!(last as f64 > mean && probabilities[last] < TAIL_TERM);
+            let ratio = mean / (last + 1) as f64;
+            let tail = probabilities[last] * ratio / (1.0 - ratio);
+            assert!(tail < TAIL_TERM * 16.0, "Poisson({mean}): tail {tail}");
+            let total: f64 = probabilities.iter().sum();
             assert!(
-                columns > mean + 8.0 * mean.sqrt(),
-                "Poisson({mean}): {columns} columns"
+                (total - 1.0).abs() < 1e-13,
+                "Poisson({mean}): sums to {total}"
+            );
+        }
+    }
+
+    /// The integer thresholds and the bit split of `pick` give every
+    /// outcome its weight: summing, over all columns, the share of coin
+    /// values that lead to each outcome reproduces the normalised weights.
+    #[test]
+    fn alias_picks_reproduce_the_weights() {
+        let weights = [0.5, 1.5, 0.0, 2.0, 1.0, 1.0, 0.25];
+        let alias = Alias::new(&weights);
+        let columns = alias.keep_below.len();
+        assert_eq!(columns, 8, "padded to a power of two");
+        let coins = (1u64 << (64 - alias.bits)) as f64;
+        let mut implied = [0.0; 8];
+        for column in 0..columns {
+            // The first and last coin of the column, through `pick` itself.
+            let base = (column as u64) << (64 - alias.bits);
+            let kept = alias.keep_below[column];
+            if kept > 0 {
+                assert_eq!(alias.pick(base), column);
+            }
+            if (kept as f64) < coins {
+                assert_eq!(
+                    alias.pick(base | (u64::MAX >> alias.bits)),
+                    alias.alias[column] as usize
+                );
+            }
+            implied[column] += kept as f64 / coins / columns as f64;
+            implied[alias.alias[column] as usize] += (coins - kept as f64) / coins / columns as f64;
+        }
+        let total: f64 = weights.iter().sum();
+        for (outcome, share) in implied.iter().enumerate() {
+            let expected = weights.get(outcome).copied().unwrap_or(0.0) / total;
+            assert!(
+                (share - expected).abs() < 1e-15,
+                "outcome {outcome}: {share} vs {expected}"
             );
         }
     }
@@ -512,7 +574,14 @@ mod tests {
     /// the binomial probabilities (chi-square at α = 1e-4).
     #[test]
     fn binomial_inversion_has_the_binomial_law() {
-        let cases = [(20, 0.83), (37, 0.1), (5, 0.5), (12, 0.02), (300, 0.4)];
+        let cases = [
+            (20, 0.83),
+            (37, 0.1),
+            (5, 0.5),
+            (12, 0.02),
+            (300, 0.4),
+            (300, 0.8),
+        ];
         for (case, (n, p)) in cases.into_iter().enumerate() {
             let mut rng = rng(100 + case as u32);
             let mut counts = vec![0u64; n as usize + 1];
@@ -535,22 +604,23 @@ mod tests {
         assert_eq!(r, before, "no draw for a certain outcome");
     }
 
-    /// The regularised incomplete beta function I_x(a, b), by Simpson's rule
-    /// on the density (smooth for a, b ≥ 1), for the test's expected cells.
-    fn beta_cdf(a: f64, b: f64, x: f64) -> f64 {
+    /// P(lo < X < hi) for X ~ Beta(a, b), by Simpson's rule on the density
+    /// (32 steps on the cell), for the test's expected cells.
+    fn beta_cell(a: f64, b: f64, lo: f64, hi: f64) -> f64 {
         let ln_beta = libm::lgamma(a) + libm::lgamma(b) - libm::lgamma(a + b);
-        let steps = 2000;
-        let h = x / steps as f64;
+        let steps = 32;
+        let h = (hi - lo) / steps as f64;
         let f = |t: f64| beta_density(a, b, ln_beta, t);
-        let mut sum = f(0.0) + f(x);
+        let mut sum = f(lo) + f(hi);
         for i in 1..steps {
-            sum += f(i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+            sum += f(lo + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
         }
         sum * h / 3.0
     }
 
-    /// The tabled beta matches Beta(a, b): a chi-square test on 50 equal
-    /// cells at α = 1e-4, for the shapes of the shipped channels and the
+    /// The tabled beta matches Beta(a, b): a chi-square test on 640 equal
+    /// cells (five to each of the table's bins, so the law inside a bin is
+    /// tested too) at α = 1e-4, for the shapes of the shipped channels and the
     /// edge cases a = 1 or b = 1 (densities that peak at an end), 200,000
     /// draws each; a too-peaked density is refused.
     #[test]
@@ -567,17 +637,16 @@ mod tests {
         for (case, (a, b)) in shapes.into_iter().enumerate() {
             let beta = TabledBeta::new(a, b).unwrap();
             let mut rng = rng(200 + case as u32);
-            let cells = 50;
+            let cells = 5 * BINS;
             let mut counts = vec![0u64; cells];
             for _ in 0..200_000 {
                 let x = beta.sample(&mut rng);
                 assert!((0.0..1.0).contains(&x));
                 counts[(x * cells as f64) as usize] += 1;
             }
-            let edges: Vec<f64> = (0..=cells)
-                .map(|i| beta_cdf(a, b, i as f64 / cells as f64))
+            let probabilities: Vec<f64> = (0..cells)
+                .map(|i| beta_cell(a, b, i as f64 / cells as f64, (i + 1) as f64 / cells as f64))
                 .collect();
-            let probabilities: Vec<f64> = edges.windows(2).map(|w| w[1] - w[0]).collect();
             let (statistic, df) = chi_square(&counts, &probabilities);
             assert!(
                 statistic < critical(df),
@@ -593,7 +662,7 @@ mod tests {
 
     /// The position within a bin, which reuses the alias coin, is uniform
     /// (Kolmogorov–Smirnov at α = 1e-4 over 200,000 draws: critical
-    /// distance 2.04/√n), and a draw costs little more than one random u64
+    /// distance √(ln(2/α)/2)/√n = 2.226/√n), and a draw costs little more than one random u64
     /// on average. (Pooled over bins, the beta law's own in-bin offset is
     /// uniform up to terms of order 1/128² for these shapes, whose density
     /// is 0 at both ends, far below the test's resolution.)
@@ -623,7 +692,7 @@ mod tests {
                 })
                 .fold(0.0, f64::max);
             assert!(
-                distance < 2.04 / (n as f64).sqrt(),
+                distance < 2.226 / (n as f64).sqrt(),
                 "Beta({a}, {b}): KS distance {distance} of the in-bin offsets"
             );
         }

@@ -55,7 +55,7 @@ pub fn step_community(
 
 /// A probability: clamped to [0, 1], NaN (e.g. 0 · ∞) to 0.
 #[inline]
-fn unit(h: f64) -> f64 {
+pub(crate) fn unit(h: f64) -> f64 {
     if h > 1.0 {
         1.0
     } else if h > 0.0 {
@@ -103,10 +103,10 @@ pub fn demand_and_resolution(
     let staffing = if filled == 0 {
         0.0
     } else if year.gamma == 1.0 {
-        // pow(x, 1) is x exactly: the same value without a call to pow.
+        // pow(x, 1) is x exactly: the same value without calling pow.
         filled as f64 / community.seats.len() as f64
     } else {
-        (filled as f64 / community.seats.len() as f64).powf(year.gamma)
+        libm::pow(filled as f64 / community.seats.len() as f64, year.gamma)
     };
     let kind = kind_index(community.kind);
     let mut capacity = 0.0;
@@ -116,7 +116,7 @@ pub fn demand_and_resolution(
         } else {
             staffing * (year.omega * max[j] + (1.0 - year.omega) * sum[j] / filled as f64)
         };
-        let p = 1.0 / (1.0 + (-year.beta * (aptitude - year.difficulty[j])).exp());
+        let p = 1.0 / (1.0 + libm::exp(-year.beta * (aptitude - year.difficulty[j])));
         capacity += year.mix[j] * p;
         let n = year.issues[kind][j].sample(rng);
         let (resolved, escalated) = match year.samplers {
@@ -228,20 +228,38 @@ fn promotion_hazard(year: &YearPlan, leader: &Leader) -> f64 {
     }
 }
 
+/// The Gompertz death hazard a · exp(b · age), as a probability.
+#[inline]
+pub(crate) fn death_hazard(a: f64, b: f64, age: f64) -> f64 {
+    unit(a * libm::exp(b * age))
+}
+
+/// The logistic retirement hazard around `retirement_age` with `spread`.
+#[inline]
+pub(crate) fn retirement_hazard(age: f64, retirement_age: f64, spread: f64) -> f64 {
+    unit(1.0 / (1.0 + libm::exp(-(age - retirement_age) / spread)))
+}
+
+/// The turnover hazard base_c · exp(−τ t).
+#[inline]
+pub(crate) fn turnover_hazard(base: f64, embeddedness: f64, trust: f64) -> f64 {
+    unit(base * libm::exp(-embeddedness * trust))
+}
+
 /// The five hazards of step 4 for `leader` in a community of `kind_idx`,
 /// in [`ExitReason::HAZARDS`] order, each clamped to [0, 1].
 pub(crate) fn hazards(plan: &Plan, year: &YearPlan, kind_idx: usize, leader: &Leader) -> [f64; 5] {
     let channel_year = &year.channels[usize::from(leader.channel)];
-    let death = year.death_a * (year.death_b * leader.age).exp();
-    let retirement = 1.0
-        / (1.0 + (-(leader.age - year.retirement_age[kind_idx]) / year.retirement_spread).exp());
-    let turnover = channel_year.turnover * (-year.embeddedness * leader.trust).exp();
     [
-        unit(death),
-        unit(retirement),
+        death_hazard(year.death_a, year.death_b, leader.age),
+        retirement_hazard(
+            leader.age,
+            year.retirement_age[kind_idx],
+            year.retirement_spread,
+        ),
         rotation_hazard(plan, leader),
         promotion_hazard(year, leader),
-        unit(turnover),
+        turnover_hazard(channel_year.turnover, year.embeddedness, leader.trust),
     ]
 }
 
@@ -559,54 +577,66 @@ mod tests {
 
     /// The shortcut of step 4 never skips a uniform that would have meant
     /// an exit: over leaders of every channel and kind, ages and trust
-    /// values (bucket ends included) and every year of the defaults,
-    /// the bound is at least the exact exit probability, and for typical
-    /// leaders it is well below 1, so the shortcut is taken.
+    /// values (bucket ends included) and every year of the defaults, and
+    /// again with a death hazard 0 · exp(10 · age) that turns NaN past age
+    /// 70.9 (0 · ∞, a probability of 0), the bound is at least the exact
+    /// exit probability; for typical leaders it is well below 1, so the
+    /// shortcut is taken.
     #[test]
     fn exit_bound_is_never_below_the_exit_probability() {
         use rand::Rng;
-        let mut s = scenario();
-        s.promotion.openness = Schedule::constant(0.3);
-        s.channels[2].secondment_years = 3;
-        let plan = Plan::new(&s);
-        let mut draw = rng();
-        let mut skipped = 0;
-        let mut checked = 0;
-        for year in &plan.years {
-            for _ in 0..400 {
-                let on_bucket_end = draw.random::<f64>() < 0.3;
-                let age = if on_bucket_end {
-                    f64::from(draw.random_range(15..=90))
-                } else {
-                    draw.random_range(15.0..90.0)
-                };
-                let trust = if on_bucket_end {
-                    f64::from(draw.random_range(0..=64)) / 64.0
-                } else {
-                    draw.random::<f64>()
-                };
-                let channel = draw.random_range(0..plan.channels.len()) as u16;
-                let mut l = leader(channel, age, draw.random_range(0..8), 0.5, 0.5, trust);
-                l.knowledge = draw.random();
-                l.experience = draw.random();
-                let kind_idx = draw.random_range(0..2);
-                let exact = 1.0
-                    - hazards(&plan, year, kind_idx, &l)
-                        .iter()
-                        .map(|h| 1.0 - h)
-                        .product::<f64>();
-                let bound = exit_probability_bound(&plan, year, kind_idx, &l);
-                assert!(bound >= exact, "{l:?} in {}: {bound} < {exact}", year.year);
-                checked += 1;
-                skipped += usize::from(age < 50.0 && bound < 0.3);
+        for death in [None, Some((0.0, 10.0))] {
+            let mut s = scenario();
+            s.promotion.openness = Schedule::constant(0.3);
+            s.channels[2].secondment_years = 3;
+            if let Some((a, b)) = death {
+                s.exits.death.a = Schedule::constant(a);
+                s.exits.death.b = Schedule::constant(b);
             }
+            let plan = Plan::new(&s);
+            let mut draw = rng();
+            let mut skipped = 0;
+            let mut checked = 0;
+            for year in &plan.years {
+                for _ in 0..400 {
+                    let on_bucket_end = draw.random::<f64>() < 0.3;
+                    let age = if on_bucket_end {
+                        f64::from(draw.random_range(15..=90))
+                    } else {
+                        draw.random_range(15.0..90.0)
+                    };
+                    let trust = if on_bucket_end {
+                        f64::from(draw.random_range(0..=64)) / 64.0
+                    } else {
+                        draw.random::<f64>()
+                    };
+                    let channel = draw.random_range(0..plan.channels.len()) as u16;
+                    let mut l = leader(channel, age, draw.random_range(0..8), 0.5, 0.5, trust);
+                    l.knowledge = draw.random();
+                    l.experience = draw.random();
+                    let kind_idx = draw.random_range(0..2);
+                    let exact = 1.0
+                        - hazards(&plan, year, kind_idx, &l)
+                            .iter()
+                            .map(|h| 1.0 - h)
+                            .product::<f64>();
+                    let bound = exit_probability_bound(&plan, year, kind_idx, &l);
+                    assert!(
+                        bound >= exact,
+                        "{l:?} in {} ({death:?}): {bound} < {exact}",
+                        year.year
+                    );
+                    checked += 1;
+                    skipped += usize::from(age < 50.0 && bound < 0.3);
+                }
+            }
+            assert!(skipped > checked / 4, "{skipped} of {checked}");
+            let outside = leader(0, 200.0, 1, 0.5, 0.5, 0.5);
+            assert_eq!(
+                exit_probability_bound(&plan, &plan.years[0], 0, &outside),
+                1.0
+            );
         }
-        assert!(skipped > checked / 4, "{skipped} of {checked}");
-        let outside = leader(0, 200.0, 1, 0.5, 0.5, 0.5);
-        assert_eq!(
-            exit_probability_bound(&plan, &plan.years[0], 0, &outside),
-            1.0
-        );
     }
 
     #[test]
