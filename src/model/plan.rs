@@ -31,7 +31,8 @@ pub(crate) enum Sampler {
     /// A beta distribution on [0, 1], drawn as X / (X + Y) with X ~ Gamma(a)
     /// and Y ~ Gamma(b) (Marsaglia–Tsang, which rarely needs a logarithm):
     /// the same law as rand_distr's `Beta` (Cheng's algorithms), at about
-    /// half the cost here.
+    /// half the cost; the default engine's sampler for the shapes that
+    /// [`TabledBeta`] does not take (below 1, or too peaked).
     Beta {
         /// Gamma(a, 1).
         x: Gamma<f64>,
