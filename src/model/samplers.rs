@@ -86,24 +86,22 @@ pub(crate) enum PoissonTable {
 }
 
 impl PoissonTable {
-    /// The law Poisson(mean). `None` for a negative, NaN or infinite mean.
+    /// The law Poisson(mean): tabled for a mean in (0, 256], as
+    /// [`PoissonTable::direct`] otherwise (`None` for a negative, NaN or
+    /// infinite mean).
     pub(crate) fn new(mean: f64) -> Option<PoissonTable> {
-        if !(mean >= 0.0 && mean.is_finite()) {
-            return None;
+        if mean > 0.0 && mean <= TABLE_MAX_MEAN {
+            Some(PoissonTable::Tabled(Alias::new(&poisson_probabilities(
+                mean,
+            ))))
+        } else {
+            PoissonTable::direct(mean)
         }
-        if mean == 0.0 {
-            return Some(PoissonTable::Zero);
-        }
-        if mean > TABLE_MAX_MEAN {
-            return Poisson::new(mean).ok().map(PoissonTable::Direct);
-        }
-        Some(PoissonTable::Tabled(Alias::new(&poisson_probabilities(
-            mean,
-        ))))
     }
 
     /// The law Poisson(mean) drawn by rand_distr's sampler alone (the
-    /// reference engine's); `None` as for [`PoissonTable::new`].
+    /// reference engine's): no draw for mean 0, `None` for a negative, NaN
+    /// or infinite mean.
     pub(crate) fn direct(mean: f64) -> Option<PoissonTable> {
         if !(mean >= 0.0 && mean.is_finite()) {
             return None;
@@ -296,16 +294,16 @@ impl TabledBeta {
             .collect();
         let regions = Alias::new(&weights);
         debug_assert_eq!(regions.keep_below.len(), REGIONS);
+        let scale = |outcomes: u64| {
+            if outcomes >= 1 << 52 {
+                OFFSET_SCALE / outcomes as f64
+            } else {
+                0.0
+            }
+        };
         let columns: Vec<BetaColumn> = (0..REGIONS)
             .map(|column| {
                 let kept = regions.keep_below[column];
-                let scale = |outcomes: u64| {
-                    if outcomes >= 1 << 52 {
-                        OFFSET_SCALE / outcomes as f64
-                    } else {
-                        0.0
-                    }
-                };
                 BetaColumn {
                     keep_below: kept,
                     alias: regions.alias[column] as usize,
@@ -462,15 +460,19 @@ mod tests {
     }
 
     /// The chi-square critical value at α = 1e-4 for `df` degrees of
-    /// freedom (Wilson–Hilferty, accurate to a few percent here).
+    /// freedom.
     fn critical(df: usize) -> f64 {
-        let df = df as f64;
-        let z = 3.719; // the standard normal's 1 − 1e-4 quantile
-        df * (1.0 - 2.0 / (9.0 * df) + z * (2.0 / (9.0 * df)).sqrt()).powi(3)
+        use statrs::distribution::{ChiSquared, ContinuousCDF};
+        ChiSquared::new(df as f64)
+            .expect("df ≥ 1")
+            .inverse_cdf(1.0 - 1e-4)
     }
 
     fn poisson_pmf(mean: f64, k: usize) -> f64 {
-        (k as f64 * mean.ln() - mean - libm::lgamma(k as f64 + 1.0)).exp()
+        use statrs::distribution::Discrete;
+        statrs::distribution::Poisson::new(mean)
+            .expect("a positive mean")
+            .pmf(k as u64)
     }
 
     /// The tabled Poisson law matches the Poisson probabilities: a
@@ -564,10 +566,10 @@ mod tests {
     }
 
     fn binomial_pmf(n: u64, p: f64, k: u64) -> f64 {
-        let ln_choose = libm::lgamma(n as f64 + 1.0)
-            - libm::lgamma(k as f64 + 1.0)
-            - libm::lgamma((n - k) as f64 + 1.0);
-        (ln_choose + k as f64 * p.ln() + (n - k) as f64 * (-p).ln_1p()).exp()
+        use statrs::distribution::Discrete;
+        statrs::distribution::Binomial::new(p, n)
+            .expect("a probability")
+            .pmf(k)
     }
 
     /// Binomial inversion from either tail, and the fallback to BTPE, match
@@ -604,18 +606,12 @@ mod tests {
         assert_eq!(r, before, "no draw for a certain outcome");
     }
 
-    /// P(lo < X < hi) for X ~ Beta(a, b), by Simpson's rule on the density
-    /// (32 steps on the cell), for the test's expected cells.
+    /// P(lo < X < hi) for X ~ Beta(a, b), from statrs's distribution
+    /// function (independent of the sampler's own density).
     fn beta_cell(a: f64, b: f64, lo: f64, hi: f64) -> f64 {
-        let ln_beta = libm::lgamma(a) + libm::lgamma(b) - libm::lgamma(a + b);
-        let steps = 32;
-        let h = (hi - lo) / steps as f64;
-        let f = |t: f64| beta_density(a, b, ln_beta, t);
-        let mut sum = f(lo) + f(hi);
-        for i in 1..steps {
-            sum += f(lo + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
-        }
-        sum * h / 3.0
+        use statrs::distribution::{Beta, ContinuousCDF};
+        let beta = Beta::new(a, b).expect("positive shapes");
+        beta.cdf(hi) - beta.cdf(lo)
     }
 
     /// The tabled beta matches Beta(a, b): a chi-square test on 640 equal
