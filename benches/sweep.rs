@@ -4,8 +4,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::path::Path;
-use succession::ensemble::Study;
-use succession::output::{self, RunFolder};
+use succession::folder::output::{self, RunFolder};
+use succession::study::ensemble::Study;
 
 fn sweep(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/sweep.toml");

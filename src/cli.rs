@@ -8,14 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
-use succession::calibration::{self, Targets};
 use succession::chart::{self, ChartOptions};
-use succession::ensemble::{self, Estimate, RunRecord, Shard, Study};
-use succession::manifest::{self, Manifest};
-use succession::merge::ShardSet;
-use succession::output::{self, Existing, RunFolder};
+use succession::folder::manifest::{self, Manifest};
+use succession::folder::merge::ShardSet;
+use succession::folder::output::{self, Existing, RunFolder};
 use succession::scenario;
-use succession::sweep::Design;
+use succession::study::calibration::{self, Targets};
+use succession::study::ensemble::{self, Estimate, RunRecord, Shard, Study};
+use succession::study::sweep::Design;
 use succession::{Error, Result};
 
 /// Community elite succession: run scenarios of the MODEL.md model.

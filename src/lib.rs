@@ -7,17 +7,11 @@
 //! files, rosters, CSV, manifests, the CLI) lives around it.
 #![deny(missing_docs)]
 
-pub mod calibration;
 pub mod chart;
-pub mod ensemble;
 pub mod error;
-pub mod manifest;
-pub mod merge;
+pub mod folder;
 pub mod model;
-pub mod output;
-pub mod roster;
 pub mod scenario;
-pub mod summary;
-pub mod sweep;
+pub mod study;
 
 pub use error::{Error, Result};

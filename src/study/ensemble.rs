@@ -9,12 +9,13 @@
 //! A point's scenario and plan are rebuilt when its runs start, so memory
 //! does not grow with the number of points either.
 
+use crate::folder::output::{self, RunFolder};
 use crate::model::{self, Community, Plan, StreamKey};
-use crate::output::{self, RunFolder};
-use crate::roster::{self, Roster};
+use crate::scenario::roster::{self, Roster};
 use crate::scenario::{Override, Scenario, SeedMode, Source};
-use crate::sweep::{self, Design};
-use crate::{Error, Result, summary};
+use crate::study::summary;
+use crate::study::sweep::{self, Design};
+use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::io::{BufWriter, Write};

@@ -6,10 +6,10 @@
 //! (point, replicate) order, so the merged files are an interleaving of the
 //! shards' files, streamed row by row with flat memory.
 
-use crate::ensemble::Shard;
-use crate::manifest::Manifest;
-use crate::output::{self, RunFolder};
-use crate::sweep::Design;
+use crate::folder::manifest::Manifest;
+use crate::folder::output::{self, RunFolder};
+use crate::study::ensemble::Shard;
+use crate::study::sweep::Design;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::fs::File;

@@ -6,7 +6,7 @@
 //! A target names a `timeseries.csv` column, a year or a span of years and a
 //! statistic over the span (mean, min or max), computed per replicate of
 //! point 0; the model value is the mean over replicates with the t interval
-//! of [`crate::summary::interval`]. A target may instead be the lead of one
+//! of [`crate::study::summary::interval`]. A target may instead be the lead of one
 //! column over the largest of others (`over`), or a contrast: the base run's
 //! value minus a variant run's (the same scenario with extra overrides,
 //! paired by replicate under common random numbers).
@@ -15,7 +15,7 @@
 //! itself, each variant's run folder in [`variant_dir`].
 
 use crate::error::{Error, Result};
-use crate::summary::interval;
+use crate::study::summary::interval;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;

@@ -8,8 +8,9 @@
 //! files are assembled from them in (point, replicate) order at the end.
 
 use crate::model::YearMetrics;
-use crate::sweep::Design;
-use crate::{Error, Result, summary};
+use crate::study::summary;
+use crate::study::sweep::Design;
+use crate::{Error, Result};
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};

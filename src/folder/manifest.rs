@@ -6,7 +6,7 @@
 //! (so replicates can be added later), the sweep design and the snapshot
 //! years. A roster is identified by its path, not its contents.
 
-use crate::ensemble::{Estimate, RunRecord, Shard, Study};
+use crate::study::ensemble::{Estimate, RunRecord, Shard, Study};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -77,6 +77,6 @@ impl Manifest {
 
     /// Writes the manifest into `dir`, atomically.
     pub fn write(&self, dir: &Path) -> Result<()> {
-        crate::ensemble::write_json(&dir.join("manifest.json"), self)
+        crate::study::ensemble::write_json(&dir.join("manifest.json"), self)
     }
 }

@@ -1,0 +1,8 @@
+//! The run-folder layer: the files a study leaves on disk (CSV, part files,
+//! the manifest) and the checking and interleaving of shard folders. It is
+//! the only layer that writes files, and it never changes a figure: it
+//! formats what the study computed.
+
+pub mod manifest;
+pub mod merge;
+pub mod output;

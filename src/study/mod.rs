@@ -1,0 +1,13 @@
+//! The study layer: what a researcher asks for, computed in memory. A
+//! [`Study`] is a scenario with its sweep design, replicates, roster and
+//! shard; this layer resolves and validates it, runs its runs and computes
+//! their summary figures and calibration comparisons. It reads input files
+//! (through the scenario layer) and never writes any: the run folder is the
+//! layer above.
+
+pub mod calibration;
+pub mod ensemble;
+pub mod summary;
+pub mod sweep;
+
+pub use ensemble::{Estimate, RunRecord, Shard, Study};
