@@ -1,15 +1,94 @@
-//! `manifest.json`: what was run, with which seeds, how far it got.
+//! `manifest.json`: what was run, with which seeds, how far it got, read
+//! and written through one typed [`Manifest`].
 //!
-//! Its `identity` is what `--resume` and `merge` compare to decide whether a
-//! folder was made from the same study: the crate version (another version
-//! may draw differently), the resolved scenario without its replicate count
-//! (so replicates can be added later), the sweep design and the snapshot
-//! years. A roster is identified by its path, not its contents.
+//! Its [`Identity`] is what `--resume` and `merge` compare to decide
+//! whether a folder was made from the same study: the crate version
+//! (another version may draw differently), the resolved scenario without its
+//! replicate count (so replicates can be added later), the sweep design and
+//! the snapshot years. A roster is identified by its path, not its contents.
 
+use crate::folder::output;
 use crate::study::ensemble::{Estimate, RunRecord, Shard, Study};
+use crate::study::sweep::Design;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+
+/// The manifest's file name in a run folder.
+pub const MANIFEST: &str = "manifest.json";
+
+/// How far the invocation that wrote a folder got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Started and not finished (or killed).
+    Running,
+    /// Every run and every file is in place.
+    Complete,
+    /// Stopped by an error; finished runs stay for `--resume`.
+    Failed,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Status::Running => "running",
+            Status::Complete => "complete",
+            Status::Failed => "failed",
+        })
+    }
+}
+
+/// The sweep design as the identity records it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DesignIdentity {
+    /// The swept parameter paths.
+    pub paths: Vec<String>,
+    /// One row of values per point.
+    pub points: Vec<Vec<f64>>,
+}
+
+/// The identity of a study (see the module documentation). Fields are in
+/// alphabetical order: that is the order the untyped JSON object of earlier
+/// versions had, so folders written before read and compare the same.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    /// The sweep design.
+    pub design: DesignIdentity,
+    /// The resolved scenario without `replicates`.
+    pub scenario: serde_json::Value,
+    /// Snapshot years.
+    pub snapshots: Vec<i32>,
+    /// The crate version.
+    pub version: String,
+}
+
+impl Identity {
+    /// The identity of `study`.
+    pub fn of(study: &Study) -> Identity {
+        let mut scenario = serde_json::to_value(&study.scenario).expect("a scenario serialises");
+        if let Some(map) = scenario.as_object_mut() {
+            map.remove("replicates");
+        }
+        Identity {
+            design: DesignIdentity {
+                paths: study.design.paths.clone(),
+                points: study.design.points.clone(),
+            },
+            scenario,
+            snapshots: study.snapshots.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+
+    /// The sweep design.
+    pub fn design(&self) -> Design {
+        Design {
+            paths: self.design.paths.clone(),
+            points: self.design.points.clone(),
+        }
+    }
+}
 
 /// The contents of `manifest.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -22,8 +101,8 @@ pub struct Manifest {
     pub scenario_file: String,
     /// `--set` overrides as given.
     pub overrides: Vec<String>,
-    /// `running`, `complete` or `failed`.
-    pub status: String,
+    /// How far it got.
+    pub status: Status,
     /// Start time (RFC 3339, UTC).
     pub started: String,
     /// End time, once finished.
@@ -39,32 +118,18 @@ pub struct Manifest {
     /// Resource estimate made before running.
     pub estimate: Estimate,
     /// What resume and merge compare (see the module documentation).
-    pub identity: serde_json::Value,
+    pub identity: Identity,
     /// Every run of this folder, with its stream key and status.
     pub runs: Vec<RunRecord>,
     /// The fully resolved scenario, every default filled in.
     pub scenario: serde_json::Value,
 }
 
-/// The identity of a study (see the module documentation).
-pub fn identity(study: &Study) -> serde_json::Value {
-    let mut scenario = serde_json::to_value(&study.scenario).expect("a scenario serialises");
-    if let Some(map) = scenario.as_object_mut() {
-        map.remove("replicates");
-    }
-    serde_json::json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "scenario": scenario,
-        "design": { "paths": study.design.paths, "points": study.design.points },
-        "snapshots": study.snapshots,
-    })
-}
-
 impl Manifest {
     /// Reads `dir/manifest.json`; an input error if it is absent or
     /// unreadable.
     pub fn read(dir: &Path) -> Result<Manifest> {
-        let path = dir.join("manifest.json");
+        let path = dir.join(MANIFEST);
         let text = std::fs::read_to_string(&path).map_err(|e| {
             Error::BadInput(format!(
                 "{}: not a run folder of succession (cannot read manifest.json: {e})",
@@ -77,6 +142,15 @@ impl Manifest {
 
     /// Writes the manifest into `dir`, atomically.
     pub fn write(&self, dir: &Path) -> Result<()> {
-        crate::study::ensemble::write_json(&dir.join("manifest.json"), self)
+        output::write_json(&dir.join(MANIFEST), self)
+    }
+
+    /// The resolved scenario's replicate count (None if the manifest lacks
+    /// it).
+    pub fn replicates(&self) -> Option<u32> {
+        self.scenario
+            .get("replicates")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|r| u32::try_from(r).ok())
     }
 }
