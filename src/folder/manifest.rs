@@ -154,3 +154,90 @@ impl Manifest {
             .and_then(|r| u32::try_from(r).ok())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::ensemble::RunStatus;
+
+    fn study() -> Study {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/sweep/grid.toml");
+        Study::load(&path, &[], &[1980, 1960], None).expect("the grid loads")
+    }
+
+    /// The identity as earlier versions built it, untyped: folders they
+    /// wrote must compare equal and serialise to the same bytes.
+    fn untyped_identity(study: &Study) -> serde_json::Value {
+        let mut scenario = serde_json::to_value(&study.scenario).unwrap();
+        scenario.as_object_mut().unwrap().remove("replicates");
+        serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "scenario": scenario,
+            "design": { "paths": study.design.paths, "points": study.design.points },
+            "snapshots": study.snapshots,
+        })
+    }
+
+    #[test]
+    fn identity_serialises_exactly_as_the_untyped_one_did_and_reads_back_equal() {
+        let study = study();
+        let typed = Identity::of(&study);
+        let old = untyped_identity(&study);
+        assert_eq!(
+            serde_json::to_string_pretty(&typed).unwrap(),
+            serde_json::to_string_pretty(&old).unwrap()
+        );
+        let read: Identity = serde_json::from_value(old).unwrap();
+        assert_eq!(read, typed);
+        assert_eq!(read.design().points.len(), 9);
+    }
+
+    #[test]
+    fn statuses_are_the_old_words_and_any_other_run_word_is_pending() {
+        for (status, word) in [
+            (Status::Running, "running"),
+            (Status::Complete, "complete"),
+            (Status::Failed, "failed"),
+        ] {
+            assert_eq!(
+                serde_json::to_string(&status).unwrap(),
+                format!("\"{word}\"")
+            );
+            assert_eq!(status.to_string(), word);
+            assert_eq!(
+                serde_json::from_str::<Status>(&format!("\"{word}\"")).unwrap(),
+                status
+            );
+        }
+        assert!(serde_json::from_str::<Status>("\"done\"").is_err());
+        let run = |word: &str| serde_json::from_str::<RunStatus>(&format!("\"{word}\"")).unwrap();
+        assert_eq!(run("complete"), RunStatus::Complete);
+        assert_eq!(run("pending"), RunStatus::Pending);
+        assert_eq!(run("running"), RunStatus::Pending);
+        assert_eq!(
+            serde_json::to_string(&RunStatus::Pending).unwrap(),
+            "\"pending\""
+        );
+        assert_eq!(
+            serde_json::to_string(&RunStatus::Complete).unwrap(),
+            "\"complete\""
+        );
+    }
+
+    #[test]
+    fn replicates_are_read_through_the_typed_accessor() {
+        let study = study();
+        let text = format!(
+            r#"{{"tool":"succession","version":"x","scenario_file":"f","overrides":[],
+            "status":"running","started":"t","finished":null,"seconds":null,"threads":1,
+            "shard":null,"snapshots":[],"estimate":{{"runs":1,"community_years":1,
+            "peak_memory_bytes":1,"output_bytes":1}},"identity":{},"runs":[],
+            "scenario":{{"replicates":7}}}}"#,
+            untyped_identity(&study)
+        );
+        let manifest: Manifest = serde_json::from_str(&text).unwrap();
+        assert_eq!(manifest.replicates(), Some(7));
+        assert_eq!(manifest.status, Status::Running);
+        assert_eq!(manifest.identity, Identity::of(&study));
+    }
+}

@@ -246,7 +246,12 @@ impl SnapshotStream for PartStream {
 /// A finished run lands as part files: snapshots (streamed), `runs`, then
 /// `timeseries` last, so its presence marks the run complete.
 impl RunSink for RunFolder {
-    fn snapshot(&self, year: i32, point: u32, replicate: u32) -> Result<Box<dyn SnapshotStream>> {
+    fn snapshot(
+        &self,
+        year: i32,
+        point: u32,
+        replicate: u32,
+    ) -> Result<Box<dyn SnapshotStream + '_>> {
         let target = self.part(&format!("roster_{year}"), point, replicate);
         let temp = temp_name(&target);
         let file = fs::File::create(&temp).map_err(|e| Error::io(&temp, e))?;

@@ -101,7 +101,12 @@ pub trait SnapshotStream {
 /// above). Runs finish on worker threads, in any order.
 pub trait RunSink: Sync {
     /// Opens the snapshot stream of `year` for a run about to start.
-    fn snapshot(&self, year: i32, point: u32, replicate: u32) -> Result<Box<dyn SnapshotStream>>;
+    fn snapshot(
+        &self,
+        year: i32,
+        point: u32,
+        replicate: u32,
+    ) -> Result<Box<dyn SnapshotStream + '_>>;
     /// Takes a finished run, once its snapshot streams are finished. A run
     /// counts as done only when this returns.
     fn finished(&self, run: &RunResult<'_>) -> Result<()>;
@@ -462,4 +467,98 @@ pub fn machine_memory_bytes() -> Option<u64> {
     let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A sink in memory: what each run handed over, and in which order
+    /// its snapshot streams and its result arrived.
+    #[derive(Default)]
+    struct Memory {
+        events: Mutex<Vec<String>>,
+    }
+
+    struct Rows<'a> {
+        sink: &'a Memory,
+        name: String,
+        text: Vec<u8>,
+    }
+
+    impl SnapshotStream for Rows<'_> {
+        fn writer(&mut self) -> &mut dyn Write {
+            &mut self.text
+        }
+        fn error(&self, error: std::io::Error) -> Error {
+            Error::Runtime(error.to_string())
+        }
+        fn finish(self: Box<Self>) -> Result<()> {
+            let rows = self.text.iter().filter(|&&b| b == b'\n').count();
+            let event = format!("{} {rows} rows", self.name);
+            self.sink.events.lock().unwrap().push(event);
+            Ok(())
+        }
+    }
+
+    impl RunSink for Memory {
+        fn snapshot(
+            &self,
+            year: i32,
+            point: u32,
+            replicate: u32,
+        ) -> Result<Box<dyn SnapshotStream + '_>> {
+            Ok(Box::new(Rows {
+                sink: self,
+                name: format!("roster_{year} p{point} r{replicate}"),
+                text: Vec::new(),
+            }))
+        }
+        fn finished(&self, run: &RunResult<'_>) -> Result<()> {
+            let event = format!(
+                "run p{} r{}: {} years, {} figures",
+                run.point,
+                run.replicate,
+                run.metrics.len(),
+                run.figures.len()
+            );
+            self.events.lock().unwrap().push(event);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_study_hands_each_run_to_its_sink_snapshots_first() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/sweep/grid.toml");
+        let study = Study::load(&path, &[], &[1960], None).unwrap();
+        let sink = Memory::default();
+        let runs = vec![(0, 0), (4, 2)];
+        let records = study.execute(&sink, &runs, &|_| {}).unwrap();
+        assert_eq!(
+            records
+                .iter()
+                .map(|r| (r.point, r.replicate))
+                .collect::<Vec<_>>(),
+            runs
+        );
+        assert!(records.iter().all(|r| r.status == RunStatus::Complete));
+        let mut events = sink.events.into_inner().unwrap();
+        // Runs may finish in any order; within a run the snapshot comes first.
+        let first_run = events.iter().position(|e| e.starts_with("run")).unwrap();
+        assert!(events[first_run - 1].starts_with("roster_1960"));
+        events.sort();
+        let seats = study.n_seats();
+        let years = study.scenario.n_years();
+        let figures = summary::FIGURES.len();
+        assert_eq!(
+            events,
+            vec![
+                format!("roster_1960 p0 r0 {seats} rows"),
+                format!("roster_1960 p4 r2 {seats} rows"),
+                format!("run p0 r0: {years} years, {figures} figures"),
+                format!("run p4 r2: {years} years, {figures} figures"),
+            ]
+        );
+    }
 }
