@@ -4,7 +4,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::path::Path;
-use succession::folder::output::{self, RunFolder};
+use succession::folder::output::RunFolder;
 use succession::study::ensemble::Study;
 
 fn sweep(c: &mut Criterion) {
@@ -23,10 +23,8 @@ fn sweep(c: &mut Criterion) {
             };
             folder.create().unwrap();
             study.execute(&folder, &runs, &|_| {}).unwrap();
-            study.assemble(&folder).unwrap();
-            let runs_csv = std::fs::read_to_string(folder.file("runs.csv")).unwrap();
-            let summary = output::summary_csv(&study.design, &runs_csv).unwrap();
-            output::write_atomically(&folder.file("summary.csv"), summary.as_bytes()).unwrap();
+            folder.assemble_study(&study).unwrap();
+            folder.write_summary(&study.design).unwrap();
             folder.remove_parts().unwrap();
         })
     });

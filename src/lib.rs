@@ -10,6 +10,7 @@
 pub mod chart;
 pub mod error;
 pub mod folder;
+pub mod lifecycle;
 pub mod model;
 pub mod scenario;
 pub mod study;

@@ -1,35 +1,57 @@
-//! Progress on stderr: an indicatif bar (runs done, runs per second, time
-//! left) on a terminal, a plain line about every ten seconds otherwise (log
-//! files of cluster jobs), nothing with `--quiet`.
+//! Progress on stderr, the binary's [`lifecycle::Progress`]: an indicatif
+//! bar (runs done, runs per second, time left) on a terminal, a plain line
+//! about every ten seconds otherwise (log files of cluster jobs), nothing
+//! with `--quiet`.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+use succession::lifecycle;
 
 /// How often plain progress lines are printed.
 const PLAIN_EVERY: Duration = Duration::from_secs(10);
 
-/// Progress of the runs of one invocation.
-pub enum Progress {
-    /// Nothing is printed.
-    Quiet,
+/// Progress of the runs of one study.
+enum Meter {
     /// An interactive bar.
     Bar(ProgressBar),
     /// Periodic lines: total runs, start, last print and runs done.
     Plain {
         total: u64,
         started: Instant,
-        state: Mutex<(Instant, u64)>,
+        last: Instant,
+        done: u64,
     },
 }
 
-impl Progress {
-    /// Progress over `total` runs.
-    pub fn new(total: u64, quiet: bool) -> Progress {
-        if quiet {
-            Progress::Quiet
-        } else if std::io::stderr().is_terminal() {
+/// The terminal's progress over the studies of one command (a calibration
+/// runs several, each with a meter of its own).
+pub struct Terminal {
+    quiet: bool,
+    meter: Mutex<Option<Meter>>,
+}
+
+impl Terminal {
+    /// Progress on stderr, or none when `quiet`.
+    pub fn new(quiet: bool) -> Terminal {
+        Terminal {
+            quiet,
+            meter: Mutex::new(None),
+        }
+    }
+
+    fn meter(&self) -> MutexGuard<'_, Option<Meter>> {
+        self.meter.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl lifecycle::Progress for Terminal {
+    fn start(&self, total: u64) {
+        if self.quiet {
+            return;
+        }
+        let meter = if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template(
@@ -37,56 +59,55 @@ impl Progress {
                 )
                 .expect("a valid template"),
             );
-            Progress::Bar(bar)
+            Meter::Bar(bar)
         } else {
             let now = Instant::now();
-            Progress::Plain {
+            Meter::Plain {
                 total,
                 started: now,
-                state: Mutex::new((now, 0)),
+                last: now,
+                done: 0,
             }
-        }
+        };
+        *self.meter() = Some(meter);
     }
 
-    /// One more run done.
-    pub fn inc(&self) {
-        match self {
-            Progress::Quiet => {}
-            Progress::Bar(bar) => bar.inc(1),
-            Progress::Plain {
+    fn run_done(&self) {
+        match &mut *self.meter() {
+            None => {}
+            Some(Meter::Bar(bar)) => bar.inc(1),
+            Some(Meter::Plain {
                 total,
                 started,
-                state,
-            } => {
-                let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-                state.1 += 1;
-                let done = state.1;
-                if state.0.elapsed() >= PLAIN_EVERY || done == *total {
-                    state.0 = Instant::now();
+                last,
+                done,
+            }) => {
+                *done += 1;
+                if last.elapsed() >= PLAIN_EVERY || *done == *total {
+                    *last = Instant::now();
                     let seconds = started.elapsed().as_secs_f64();
-                    let rate = done as f64 / seconds.max(1e-9);
-                    let left = (*total - done) as f64 / rate.max(1e-9);
+                    let rate = *done as f64 / seconds.max(1e-9);
+                    let left = (*total - *done) as f64 / rate.max(1e-9);
                     eprintln!(
                         "runs {done}/{total} ({:.0}%), {rate:.2} runs/s, about {left:.0} s left",
-                        100.0 * done as f64 / (*total).max(1) as f64
+                        100.0 * *done as f64 / (*total).max(1) as f64
                     );
                 }
             }
         }
     }
 
-    /// A message outside the bar (suppressed when quiet).
-    pub fn note(&self, message: &str) {
-        match self {
-            Progress::Quiet => {}
-            Progress::Bar(bar) => bar.println(message),
-            Progress::Plain { .. } => eprintln!("{message}"),
+    fn note(&self, message: &str) {
+        match &*self.meter() {
+            _ if self.quiet => {}
+            Some(Meter::Bar(bar)) => bar.println(message),
+            _ => eprintln!("{message}"),
         }
     }
 
-    /// Removes the bar.
-    pub fn finish(&self) {
-        if let Progress::Bar(bar) = self {
+    fn finish(&self) {
+        // The bar stays, cleared, so notes after it go through it as before.
+        if let Some(Meter::Bar(bar)) = &*self.meter() {
             bar.finish_and_clear();
         }
     }

@@ -6,6 +6,7 @@
 //! so the PNG and the SVG come from the same drawing code and cannot drift
 //! apart.
 
+use crate::folder::output;
 use crate::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -346,8 +347,8 @@ pub fn write_painter(
 
     let png_path = charts_dir.join(format!("{stem}.png"));
     let svg_path = charts_dir.join(format!("{stem}.svg"));
-    write_atomically(&png_path, &png_bytes)?;
-    write_atomically(&svg_path, svg.as_bytes())?;
+    output::write_atomically(&png_path, &png_bytes)?;
+    output::write_atomically(&svg_path, svg.as_bytes())?;
     Ok(vec![png_path, svg_path])
 }
 
@@ -370,12 +371,4 @@ fn encode_png(
         writer.finish()?;
     }
     Ok(bytes)
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }

@@ -1,15 +1,94 @@
-//! `manifest.json`: what was run, with which seeds, how far it got.
+//! `manifest.json`: what was run, with which seeds, how far it got, read
+//! and written through one typed [`Manifest`].
 //!
-//! Its `identity` is what `--resume` and `merge` compare to decide whether a
-//! folder was made from the same study: the crate version (another version
-//! may draw differently), the resolved scenario without its replicate count
-//! (so replicates can be added later), the sweep design and the snapshot
-//! years. A roster is identified by its path, not its contents.
+//! Its [`Identity`] is what `--resume` and `merge` compare to decide
+//! whether a folder was made from the same study: the crate version
+//! (another version may draw differently), the resolved scenario without its
+//! replicate count (so replicates can be added later), the sweep design and
+//! the snapshot years. A roster is identified by its path, not its contents.
 
+use crate::folder::output;
 use crate::study::ensemble::{Estimate, RunRecord, Shard, Study};
+use crate::study::sweep::Design;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+
+/// The manifest's file name in a run folder.
+pub const MANIFEST: &str = "manifest.json";
+
+/// How far the invocation that wrote a folder got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Started and not finished (or killed).
+    Running,
+    /// Every run and every file is in place.
+    Complete,
+    /// Stopped by an error; finished runs stay for `--resume`.
+    Failed,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Status::Running => "running",
+            Status::Complete => "complete",
+            Status::Failed => "failed",
+        })
+    }
+}
+
+/// The sweep design as the identity records it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DesignIdentity {
+    /// The swept parameter paths.
+    pub paths: Vec<String>,
+    /// One row of values per point.
+    pub points: Vec<Vec<f64>>,
+}
+
+/// The identity of a study (see the module documentation). Fields are in
+/// alphabetical order: that is the order the untyped JSON object of earlier
+/// versions had, so folders written before read and compare the same.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    /// The sweep design.
+    pub design: DesignIdentity,
+    /// The resolved scenario without `replicates`.
+    pub scenario: serde_json::Value,
+    /// Snapshot years.
+    pub snapshots: Vec<i32>,
+    /// The crate version.
+    pub version: String,
+}
+
+impl Identity {
+    /// The identity of `study`.
+    pub fn of(study: &Study) -> Identity {
+        let mut scenario = serde_json::to_value(&study.scenario).expect("a scenario serialises");
+        if let Some(map) = scenario.as_object_mut() {
+            map.remove("replicates");
+        }
+        Identity {
+            design: DesignIdentity {
+                paths: study.design.paths.clone(),
+                points: study.design.points.clone(),
+            },
+            scenario,
+            snapshots: study.snapshots.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+
+    /// The sweep design.
+    pub fn design(&self) -> Design {
+        Design {
+            paths: self.design.paths.clone(),
+            points: self.design.points.clone(),
+        }
+    }
+}
 
 /// The contents of `manifest.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -22,8 +101,8 @@ pub struct Manifest {
     pub scenario_file: String,
     /// `--set` overrides as given.
     pub overrides: Vec<String>,
-    /// `running`, `complete` or `failed`.
-    pub status: String,
+    /// How far it got.
+    pub status: Status,
     /// Start time (RFC 3339, UTC).
     pub started: String,
     /// End time, once finished.
@@ -39,32 +118,18 @@ pub struct Manifest {
     /// Resource estimate made before running.
     pub estimate: Estimate,
     /// What resume and merge compare (see the module documentation).
-    pub identity: serde_json::Value,
+    pub identity: Identity,
     /// Every run of this folder, with its stream key and status.
     pub runs: Vec<RunRecord>,
     /// The fully resolved scenario, every default filled in.
     pub scenario: serde_json::Value,
 }
 
-/// The identity of a study (see the module documentation).
-pub fn identity(study: &Study) -> serde_json::Value {
-    let mut scenario = serde_json::to_value(&study.scenario).expect("a scenario serialises");
-    if let Some(map) = scenario.as_object_mut() {
-        map.remove("replicates");
-    }
-    serde_json::json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "scenario": scenario,
-        "design": { "paths": study.design.paths, "points": study.design.points },
-        "snapshots": study.snapshots,
-    })
-}
-
 impl Manifest {
     /// Reads `dir/manifest.json`; an input error if it is absent or
     /// unreadable.
     pub fn read(dir: &Path) -> Result<Manifest> {
-        let path = dir.join("manifest.json");
+        let path = dir.join(MANIFEST);
         let text = std::fs::read_to_string(&path).map_err(|e| {
             Error::BadInput(format!(
                 "{}: not a run folder of succession (cannot read manifest.json: {e})",
@@ -77,6 +142,102 @@ impl Manifest {
 
     /// Writes the manifest into `dir`, atomically.
     pub fn write(&self, dir: &Path) -> Result<()> {
-        crate::study::ensemble::write_json(&dir.join("manifest.json"), self)
+        output::write_json(&dir.join(MANIFEST), self)
+    }
+
+    /// The resolved scenario's replicate count (None if the manifest lacks
+    /// it).
+    pub fn replicates(&self) -> Option<u32> {
+        self.scenario
+            .get("replicates")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|r| u32::try_from(r).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::ensemble::RunStatus;
+
+    fn study() -> Study {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/sweep/grid.toml");
+        Study::load(&path, &[], &[1980, 1960], None).expect("the grid loads")
+    }
+
+    /// The identity as earlier versions built it, untyped: folders they
+    /// wrote must compare equal and serialise to the same bytes.
+    fn untyped_identity(study: &Study) -> serde_json::Value {
+        let mut scenario = serde_json::to_value(&study.scenario).unwrap();
+        scenario.as_object_mut().unwrap().remove("replicates");
+        serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "scenario": scenario,
+            "design": { "paths": study.design.paths, "points": study.design.points },
+            "snapshots": study.snapshots,
+        })
+    }
+
+    #[test]
+    fn identity_serialises_exactly_as_the_untyped_one_did_and_reads_back_equal() {
+        let study = study();
+        let typed = Identity::of(&study);
+        let old = untyped_identity(&study);
+        assert_eq!(
+            serde_json::to_string_pretty(&typed).unwrap(),
+            serde_json::to_string_pretty(&old).unwrap()
+        );
+        let read: Identity = serde_json::from_value(old).unwrap();
+        assert_eq!(read, typed);
+        assert_eq!(read.design().points.len(), 9);
+    }
+
+    #[test]
+    fn statuses_are_the_old_words_and_any_other_run_word_is_pending() {
+        for (status, word) in [
+            (Status::Running, "running"),
+            (Status::Complete, "complete"),
+            (Status::Failed, "failed"),
+        ] {
+            assert_eq!(
+                serde_json::to_string(&status).unwrap(),
+                format!("\"{word}\"")
+            );
+            assert_eq!(status.to_string(), word);
+            assert_eq!(
+                serde_json::from_str::<Status>(&format!("\"{word}\"")).unwrap(),
+                status
+            );
+        }
+        assert!(serde_json::from_str::<Status>("\"done\"").is_err());
+        let run = |word: &str| serde_json::from_str::<RunStatus>(&format!("\"{word}\"")).unwrap();
+        assert_eq!(run("complete"), RunStatus::Complete);
+        assert_eq!(run("pending"), RunStatus::Pending);
+        assert_eq!(run("running"), RunStatus::Pending);
+        assert_eq!(
+            serde_json::to_string(&RunStatus::Pending).unwrap(),
+            "\"pending\""
+        );
+        assert_eq!(
+            serde_json::to_string(&RunStatus::Complete).unwrap(),
+            "\"complete\""
+        );
+    }
+
+    #[test]
+    fn replicates_are_read_through_the_typed_accessor() {
+        let study = study();
+        let text = format!(
+            r#"{{"tool":"succession","version":"x","scenario_file":"f","overrides":[],
+            "status":"running","started":"t","finished":null,"seconds":null,"threads":1,
+            "shard":null,"snapshots":[],"estimate":{{"runs":1,"community_years":1,
+            "peak_memory_bytes":1,"output_bytes":1}},"identity":{},"runs":[],
+            "scenario":{{"replicates":7}}}}"#,
+            untyped_identity(&study)
+        );
+        let manifest: Manifest = serde_json::from_str(&text).unwrap();
+        assert_eq!(manifest.replicates(), Some(7));
+        assert_eq!(manifest.status, Status::Running);
+        assert_eq!(manifest.identity, Identity::of(&study));
     }
 }

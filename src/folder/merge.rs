@@ -6,9 +6,9 @@
 //! (point, replicate) order, so the merged files are an interleaving of the
 //! shards' files, streamed row by row with flat memory.
 
-use crate::folder::manifest::Manifest;
+use crate::folder::manifest::{Identity, Manifest, Status};
 use crate::folder::output::{self, RunFolder};
-use crate::study::ensemble::Shard;
+use crate::study::ensemble::{self, Shard};
 use crate::study::sweep::Design;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
@@ -37,7 +37,7 @@ impl ShardSet {
         let mut by_index: BTreeMap<u32, (PathBuf, Manifest)> = BTreeMap::new();
         let mut count = None;
         // The first shard's folder, identity, replicate count and version.
-        let mut first: Option<(PathBuf, serde_json::Value, serde_json::Value, String)> = None;
+        let mut first: Option<(PathBuf, Identity, Option<u32>, String)> = None;
         for dir in dirs {
             let manifest = Manifest::read(dir)?;
             let shard: Shard = manifest.shard.ok_or_else(|| {
@@ -46,7 +46,7 @@ impl ShardSet {
                     dir.display()
                 ))
             })?;
-            if manifest.status != "complete" {
+            if manifest.status != Status::Complete {
                 return Err(Error::BadInput(format!(
                     "{}: shard {}/{} is not complete (status `{}`); finish it with `succession run ... --resume`",
                     dir.display(),
@@ -55,19 +55,19 @@ impl ShardSet {
                     manifest.status
                 )));
             }
-            let replicates = &manifest.scenario["replicates"];
+            let replicates = manifest.replicates();
             match &first {
                 None => {
                     first = Some((
                         dir.clone(),
                         manifest.identity.clone(),
-                        replicates.clone(),
+                        replicates,
                         manifest.version.clone(),
                     ))
                 }
                 Some((first_dir, identity, first_replicates, version))
                     if *identity != manifest.identity
-                        || first_replicates != replicates
+                        || *first_replicates != replicates
                         || *version != manifest.version =>
                 {
                     return Err(Error::BadInput(format!(
@@ -113,33 +113,22 @@ impl ShardSet {
     }
 
     /// The sweep design all shards share.
-    pub fn design(&self) -> Result<Design> {
-        let design = &self.manifests[0].identity["design"];
-        let paths = serde_json::from_value(design["paths"].clone());
-        let points = serde_json::from_value(design["points"].clone());
-        match (paths, points) {
-            (Ok(paths), Ok(points)) => Ok(Design { paths, points }),
-            _ => Err(Error::BadInput(format!(
-                "{}: manifest without a sweep design",
-                self.dirs[0].display()
-            ))),
-        }
+    pub fn design(&self) -> Design {
+        self.manifests[0].identity.design()
     }
 
     /// Every run of the whole study in (point, replicate) order.
-    pub fn all_runs(&self) -> Result<Vec<(u32, u32)>> {
-        let n_points = self.design()?.points.len() as u32;
-        let replicates = self.manifests[0].scenario["replicates"]
-            .as_u64()
-            .unwrap_or(0) as u32;
-        Ok((0..n_points)
-            .flat_map(|p| (0..replicates).map(move |r| (p, r)))
-            .collect())
+    pub fn all_runs(&self) -> Vec<(u32, u32)> {
+        let first = &self.manifests[0];
+        ensemble::run_list(
+            first.identity.design.points.len() as u32,
+            first.replicates().unwrap_or(0),
+        )
     }
 
     /// Writes the interleaving of the shards' `name` files into `out`.
     pub fn interleave(&self, name: &str, out: &RunFolder) -> Result<()> {
-        let runs = self.all_runs()?;
+        let runs = self.all_runs();
         let mut readers = Vec::with_capacity(self.dirs.len());
         let mut header = None;
         for dir in &self.dirs {
@@ -162,9 +151,9 @@ impl ShardSet {
         let mut writer = BufWriter::with_capacity(1 << 20, file);
         let io = |e| Error::io(&temp, e);
         writeln!(writer, "{}", header.unwrap_or_default()).map_err(io)?;
-        let n_shards = self.dirs.len();
+        let n_shards = self.dirs.len() as u32;
         for (position, &run) in runs.iter().enumerate() {
-            let (path, lines) = &mut readers[position % n_shards];
+            let (path, lines) = &mut readers[Shard::owner(position, n_shards) as usize];
             let mut n_rows = 0;
             while let Some(Ok(line)) = lines.peek() {
                 if output::run_of_row(line) != Some(run) {

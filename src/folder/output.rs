@@ -1,5 +1,5 @@
-//! The run folder and its files: `timeseries.csv`, `roster_<year>.csv` and
-//! `manifest.json`.
+//! The run folder and its files: `timeseries.csv`, `runs.csv`,
+//! `roster_<year>.csv`, `points.csv`, `summary.csv` and `manifest.json`.
 //!
 //! Results reach disk in a way that never leaves a half-written file under
 //! a final name: every file is written under a temporary name and renamed
@@ -7,16 +7,44 @@
 //! they finish (so memory does not grow with the number of runs); the final
 //! files are assembled from them in (point, replicate) order at the end.
 
-use crate::model::YearMetrics;
+use crate::model::{self, YearMetrics};
+use crate::scenario::roster;
+use crate::study::ensemble::{RunResult, RunSink, SnapshotStream, Study};
 use crate::study::summary;
 use crate::study::sweep::Design;
 use crate::{Error, Result};
+use serde::Serialize;
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Name of the folder of finished runs' part files inside a run folder.
 pub const PARTS_DIR: &str = ".runs";
+
+/// The part-file kind of `timeseries.csv`: its part lands last, so its
+/// presence marks a run complete.
+pub const TIMESERIES: &str = "timeseries";
+/// The part-file kind of `runs.csv` (per-run summary figures).
+pub const RUNS: &str = "runs";
+/// The file every whole study's figures are summarised into.
+pub const SUMMARY: &str = "summary.csv";
+/// The sweep's points.
+pub const POINTS: &str = "points.csv";
+
+/// The kinds of a study's per-run part files with snapshot years
+/// `snapshots`, in the order of their final files: the one list of a run
+/// folder's data files (`<kind>.csv`), which assembly, resume and merge
+/// all follow.
+pub fn part_kinds(snapshots: &[i32]) -> Vec<String> {
+    let mut kinds = vec![TIMESERIES.to_string(), RUNS.to_string()];
+    kinds.extend(snapshots.iter().map(|y| format!("roster_{y}")));
+    kinds
+}
+
+/// The final file assembled from the part files of `kind`.
+pub fn data_file(kind: &str) -> String {
+    format!("{kind}.csv")
+}
 
 /// A run's output folder.
 #[derive(Clone, Debug)]
@@ -84,7 +112,7 @@ impl RunFolder {
         entries.flatten().all(|entry| {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            name == PARTS_DIR || name == "points.csv" || name.ends_with(".tmp")
+            name == PARTS_DIR || name == POINTS || name.ends_with(".tmp")
         })
     }
 
@@ -153,6 +181,36 @@ impl RunFolder {
         finish_atomically(out, &target)
     }
 
+    /// Assembles the data files of `study`'s runs (this process's: all, or
+    /// its shard's) from the part files, in (point, replicate) order.
+    pub fn assemble_study(&self, study: &Study) -> Result<()> {
+        let runs = study.runs();
+        for kind in part_kinds(&study.snapshots) {
+            let header = match kind.as_str() {
+                TIMESERIES => timeseries_header(&model::metric_columns(&study.scenario)),
+                RUNS => runs_header(),
+                _ => roster::header(),
+            };
+            self.assemble(&data_file(&kind), &kind, &header, &runs)?;
+        }
+        Ok(())
+    }
+
+    /// Writes `summary.csv` from the assembled `runs.csv`.
+    pub fn write_summary(&self, design: &Design) -> Result<()> {
+        let runs_path = self.file(&data_file(RUNS));
+        let runs_csv = fs::read_to_string(&runs_path).map_err(|e| Error::io(&runs_path, e))?;
+        write_atomically(
+            &self.file(SUMMARY),
+            summary_csv(design, &runs_csv)?.as_bytes(),
+        )
+    }
+
+    /// Writes `points.csv` of `design`.
+    pub fn write_points(&self, design: &Design) -> Result<()> {
+        write_atomically(&self.file(POINTS), points_csv(design).as_bytes())
+    }
+
     /// Removes the part files once the final files are in place.
     pub fn remove_parts(&self) -> Result<()> {
         let parts = self.parts_dir();
@@ -163,8 +221,71 @@ impl RunFolder {
     }
 }
 
+/// One run's roster snapshot rows of one year, streamed to the temporary
+/// name of its part file.
+struct PartStream {
+    out: BufWriter<fs::File>,
+    temp: PathBuf,
+    target: PathBuf,
+}
+
+impl SnapshotStream for PartStream {
+    fn writer(&mut self) -> &mut dyn Write {
+        &mut self.out
+    }
+
+    fn error(&self, error: std::io::Error) -> Error {
+        Error::io(&self.temp, error)
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        finish_atomically(self.out, &self.target)
+    }
+}
+
+/// A finished run lands as part files: snapshots (streamed), `runs`, then
+/// `timeseries` last, so its presence marks the run complete.
+impl RunSink for RunFolder {
+    fn snapshot(
+        &self,
+        year: i32,
+        point: u32,
+        replicate: u32,
+    ) -> Result<Box<dyn SnapshotStream + '_>> {
+        let target = self.part(&format!("roster_{year}"), point, replicate);
+        let temp = temp_name(&target);
+        let file = fs::File::create(&temp).map_err(|e| Error::io(&temp, e))?;
+        Ok(Box::new(PartStream {
+            out: BufWriter::with_capacity(1 << 20, file),
+            temp,
+            target,
+        }))
+    }
+
+    fn finished(&self, run: &RunResult<'_>) -> Result<()> {
+        let (point, replicate) = (run.point, run.replicate);
+        self.write_part(
+            RUNS,
+            point,
+            replicate,
+            runs_row(point, replicate, run.figures).as_bytes(),
+        )?;
+        let mut rows = Vec::with_capacity(run.metrics.len() * 512);
+        write_timeseries_rows(&mut rows, point, replicate, run.metrics)
+            .map_err(|e| Error::io(self.part(TIMESERIES, point, replicate), e))?;
+        self.write_part(TIMESERIES, point, replicate, &rows)
+    }
+}
+
+/// Writes `value` as pretty JSON to `path`, atomically.
+pub fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
+    let mut text = serde_json::to_vec_pretty(value).map_err(|e| Error::Runtime(e.to_string()))?;
+    text.write_all(b"\n").expect("writing to a Vec cannot fail");
+    write_atomically(path, &text)
+}
+
 /// Flushes `out`, written to `temp_name(target)`, syncs it and renames it
-/// to `target`: the last step of every streamed file.
+/// to `target`: the last step of every file written, whole or streamed.
 pub fn finish_atomically(out: BufWriter<fs::File>, target: &Path) -> Result<()> {
     let temp = temp_name(target);
     let file = out
@@ -182,13 +303,14 @@ pub fn temp_name(path: &Path) -> PathBuf {
 }
 
 /// Writes `contents` to `path` under a temporary name, syncs, then renames,
-/// so `path` is either absent or complete.
+/// so `path` is either absent or complete: the one writer of every whole
+/// file (CSV, manifest, charts).
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     let temp = temp_name(path);
-    let mut file = fs::File::create(&temp).map_err(|e| Error::io(&temp, e))?;
-    file.write_all(contents).map_err(|e| Error::io(&temp, e))?;
-    file.sync_all().map_err(|e| Error::io(&temp, e))?;
-    fs::rename(&temp, path).map_err(|e| Error::io(path, e))
+    let file = fs::File::create(&temp).map_err(|e| Error::io(&temp, e))?;
+    let mut out = BufWriter::new(file);
+    out.write_all(contents).map_err(|e| Error::io(&temp, e))?;
+    finish_atomically(out, path)
 }
 
 /// The `timeseries.csv` header line for the model's metric columns.
@@ -230,6 +352,19 @@ pub fn runs_header() -> String {
     for figure in summary::FIGURES {
         line.push(',');
         line.push_str(figure);
+    }
+    line.push('\n');
+    line
+}
+
+/// One run's `runs.csv` row: its summary figures, an undefined one empty.
+pub fn runs_row(point: u32, replicate: u32, figures: &[Option<f64>]) -> String {
+    let mut line = format!("{point},{replicate}");
+    for figure in figures {
+        line.push(',');
+        if let Some(v) = figure {
+            line.push_str(&v.to_string());
+        }
     }
     line.push('\n');
     line

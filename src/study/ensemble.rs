@@ -1,16 +1,16 @@
 //! An ensemble: every (point, replicate) run of a scenario, executed in
-//! parallel and streamed to a run folder as each run finishes.
+//! parallel and handed to a [`RunSink`] as each run finishes.
 //!
 //! Everything a study needs is resolved and validated into a [`Study`]
 //! before any output is created, so bad input never leaves a folder behind.
 //! Runs are independent: each has its own streams (MODEL.md section 3), so
 //! the bytes written do not depend on the thread count or on which run
-//! finishes first; part files are assembled in (point, replicate) order.
+//! finishes first; the sink (the run folder) puts them in (point, replicate)
+//! order. This layer writes no files itself.
 //! A point's scenario and plan are rebuilt when its runs start, so memory
 //! does not grow with the number of points either.
 
-use crate::folder::output::{self, RunFolder};
-use crate::model::{self, Community, Plan, StreamKey};
+use crate::model::{self, Community, Plan, StreamKey, YearMetrics};
 use crate::scenario::roster::{self, Roster};
 use crate::scenario::{Override, Scenario, SeedMode, Source};
 use crate::study::summary;
@@ -18,7 +18,7 @@ use crate::study::sweep::{self, Design};
 use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -53,8 +53,63 @@ impl Shard {
 
     /// Whether the run at `position` in (point, replicate) order is ours.
     pub fn owns(&self, position: usize) -> bool {
-        position % self.count as usize == self.index as usize
+        Shard::owner(position, self.count) == self.index
     }
+
+    /// The index of the shard, of `count`, that runs the run at `position`
+    /// in (point, replicate) order: the one statement of the shard rule,
+    /// which both splitting and merging follow.
+    pub fn owner(position: usize, count: u32) -> u32 {
+        (position % count as usize) as u32
+    }
+}
+
+/// Every run of a study of `points` points and `replicates` replicates as
+/// (point, replicate), in output order.
+pub fn run_list(points: u32, replicates: u32) -> Vec<(u32, u32)> {
+    (0..points)
+        .flat_map(|p| (0..replicates).map(move |r| (p, r)))
+        .collect()
+}
+
+/// What one finished run hands to its [`RunSink`].
+#[derive(Clone, Copy, Debug)]
+pub struct RunResult<'a> {
+    /// Point index.
+    pub point: u32,
+    /// Replicate index.
+    pub replicate: u32,
+    /// The run's yearly metrics, in year order.
+    pub metrics: &'a [YearMetrics],
+    /// Its summary figures, in the order of [`summary::FIGURES`].
+    pub figures: &'a [Option<f64>],
+}
+
+/// A stream of one run's roster snapshot rows for one year, opened by a
+/// [`RunSink`] before the run starts: rows go out as the run reaches the
+/// year, so a large run never holds its roster text in memory.
+pub trait SnapshotStream {
+    /// Where the rows are written.
+    fn writer(&mut self) -> &mut dyn Write;
+    /// The error for a failed write, naming where it went.
+    fn error(&self, error: std::io::Error) -> Error;
+    /// Completes the stream once every row is written.
+    fn finish(self: Box<Self>) -> Result<()>;
+}
+
+/// Where a study's runs go as they finish (the run folder, in the layer
+/// above). Runs finish on worker threads, in any order.
+pub trait RunSink: Sync {
+    /// Opens the snapshot stream of `year` for a run about to start.
+    fn snapshot(
+        &self,
+        year: i32,
+        point: u32,
+        replicate: u32,
+    ) -> Result<Box<dyn SnapshotStream + '_>>;
+    /// Takes a finished run, once its snapshot streams are finished. A run
+    /// counts as done only when this returns.
+    fn finished(&self, run: &RunResult<'_>) -> Result<()>;
 }
 
 /// Everything resolved before a run starts.
@@ -90,10 +145,32 @@ pub struct RunRecord {
     /// replicate and, with independent seeds, point; MODEL.md section 3).
     pub stream_key: String,
     /// `pending`, or `complete` once its rows are on disk.
-    pub status: String,
+    pub status: RunStatus,
     /// Wall time of the run in seconds (0 for a run completed by an
     /// earlier, interrupted invocation).
     pub seconds: f64,
+}
+
+/// Whether a run's rows are on disk, as `manifest.json` writes it. Read
+/// back, any word but `complete` is pending: that is all `--resume` has
+/// ever trusted a record for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", from = "String")]
+pub enum RunStatus {
+    /// Not run yet (or interrupted).
+    Pending,
+    /// Its rows are on disk.
+    Complete,
+}
+
+impl From<String> for RunStatus {
+    fn from(word: String) -> RunStatus {
+        if word == "complete" {
+            RunStatus::Complete
+        } else {
+            RunStatus::Pending
+        }
+    }
 }
 
 /// Estimated resources of a study.
@@ -114,11 +191,6 @@ pub struct Estimate {
 /// each parallel over its communities: this keeps one run's state in memory
 /// at a time for large runs, while small runs run side by side.
 const LARGE_RUN: usize = 16_384;
-
-/// The kinds of per-run part files, besides the roster snapshots.
-pub const TIMESERIES: &str = "timeseries";
-/// Per-run summary figures.
-pub const RUNS: &str = "runs";
 
 impl Study {
     /// Reads the scenario file, the `--set` overrides (`PATH=VALUE`), the
@@ -177,10 +249,7 @@ impl Study {
 
     /// Every run of the whole study as (point, replicate), in output order.
     pub fn all_runs(&self) -> Vec<(u32, u32)> {
-        let replicates = self.scenario.replicates;
-        (0..self.design.points.len() as u32)
-            .flat_map(|p| (0..replicates).map(move |r| (p, r)))
-            .collect()
+        run_list(self.design.points.len() as u32, self.scenario.replicates)
     }
 
     /// The runs of this process (all runs, or this shard's), in order.
@@ -311,25 +380,18 @@ impl Study {
         }
     }
 
-    /// The part-file kinds of this study.
-    pub fn part_kinds(&self) -> Vec<String> {
-        let mut kinds = vec![TIMESERIES.to_string(), RUNS.to_string()];
-        kinds.extend(self.snapshots.iter().map(|y| format!("roster_{y}")));
-        kinds
-    }
-
-    /// Runs `runs`, writing each run's part files into `folder` when it
-    /// completes. `on_done` is called after each run (from worker threads)
-    /// for progress reporting.
+    /// Runs `runs`, handing each run to `sink` when it completes.
+    /// `on_done` is called after each run (from worker threads) for
+    /// progress reporting.
     pub fn execute(
         &self,
-        folder: &RunFolder,
+        sink: &dyn RunSink,
         runs: &[(u32, u32)],
         on_done: &(dyn Fn(&RunRecord) + Sync),
     ) -> Result<Vec<RunRecord>> {
         let one = |&(point, replicate): &(u32, u32)| -> Result<RunRecord> {
             let started = Instant::now();
-            let record = self.execute_one(folder, point, replicate)?;
+            let record = self.execute_one(sink, point, replicate)?;
             let record = RunRecord {
                 seconds: started.elapsed().as_secs_f64(),
                 ..record
@@ -344,85 +406,50 @@ impl Study {
         }
     }
 
-    fn execute_one(&self, folder: &RunFolder, point: u32, replicate: u32) -> Result<RunRecord> {
+    fn execute_one(&self, sink: &dyn RunSink, point: u32, replicate: u32) -> Result<RunRecord> {
         let scenario = self.point_scenario(point)?;
         let plan = Plan::new(&scenario);
         let key = self.stream_key(point, replicate);
         let communities = self.initial_communities(&scenario, replicate);
 
-        // Snapshot rows stream straight to temporary part files so a large
-        // run never holds its roster text in memory.
-        let mut snapshot_files = Vec::new();
+        let mut snapshot_streams = Vec::new();
         for &year in &self.snapshots {
-            let kind = format!("roster_{year}");
-            let path = output::temp_name(&folder.part(&kind, point, replicate));
-            let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
-            snapshot_files.push((year, kind, path, BufWriter::with_capacity(1 << 20, file)));
+            snapshot_streams.push((year, sink.snapshot(year, point, replicate)?));
         }
         let mut snapshot_error = None;
         let metrics = model::run(&plan, communities, &key, &mut |year, state| {
-            for (snap_year, _, path, out) in snapshot_files.iter_mut() {
-                if *snap_year == year
-                    && snapshot_error.is_none()
-                    && let Err(e) = roster::write_rows(out, &scenario, point, replicate, state)
-                {
-                    snapshot_error = Some(Error::io(path.clone(), e));
+            for (snap_year, stream) in snapshot_streams.iter_mut() {
+                if *snap_year == year && snapshot_error.is_none() {
+                    let mut out = stream.writer();
+                    if let Err(e) = roster::write_rows(&mut out, &scenario, point, replicate, state)
+                    {
+                        snapshot_error = Some(stream.error(e));
+                    }
                 }
             }
         });
         if let Some(e) = snapshot_error {
             return Err(e);
         }
-        for (_, kind, _, out) in snapshot_files {
-            output::finish_atomically(out, &folder.part(&kind, point, replicate))?;
+        for (_, stream) in snapshot_streams {
+            stream.finish()?;
         }
 
         let columns = model::metric_columns(&scenario);
         let figures = summary::run_figures(&scenario, &columns, &metrics);
-        let mut line = format!("{point},{replicate}");
-        for figure in &figures {
-            line.push(',');
-            if let Some(v) = figure {
-                line.push_str(&v.to_string());
-            }
-        }
-        line.push('\n');
-        folder.write_part(RUNS, point, replicate, line.as_bytes())?;
-
-        let mut rows = Vec::with_capacity(metrics.len() * 512);
-        output::write_timeseries_rows(&mut rows, point, replicate, &metrics)
-            .map_err(|e| Error::io(folder.part(TIMESERIES, point, replicate), e))?;
-        // The timeseries part lands last: its presence marks the run complete.
-        folder.write_part(TIMESERIES, point, replicate, &rows)?;
+        sink.finished(&RunResult {
+            point,
+            replicate,
+            metrics: &metrics,
+            figures: &figures,
+        })?;
         Ok(RunRecord {
             point,
             replicate,
             stream_key: key.to_hex(),
-            status: "complete".into(),
+            status: RunStatus::Complete,
             seconds: 0.0,
         })
-    }
-
-    /// The `timeseries.csv` header.
-    pub fn timeseries_header(&self) -> String {
-        output::timeseries_header(&model::metric_columns(&self.scenario))
-    }
-
-    /// Assembles the final files of this process's runs from the part files.
-    pub fn assemble(&self, folder: &RunFolder) -> Result<()> {
-        let runs = self.runs();
-        folder.assemble(
-            "timeseries.csv",
-            TIMESERIES,
-            &self.timeseries_header(),
-            &runs,
-        )?;
-        folder.assemble("runs.csv", RUNS, &output::runs_header(), &runs)?;
-        for &year in &self.snapshots {
-            let kind = format!("roster_{year}");
-            folder.assemble(&format!("{kind}.csv"), &kind, &roster::header(), &runs)?;
-        }
-        Ok(())
     }
 }
 
@@ -442,9 +469,96 @@ pub fn machine_memory_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// Writes `value` as pretty JSON to `path`, atomically.
-pub fn write_json(path: &std::path::Path, value: &impl Serialize) -> Result<()> {
-    let mut text = serde_json::to_vec_pretty(value).map_err(|e| Error::Runtime(e.to_string()))?;
-    text.write_all(b"\n").expect("writing to a Vec cannot fail");
-    output::write_atomically(path, &text)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A sink in memory: what each run handed over, and in which order
+    /// its snapshot streams and its result arrived.
+    #[derive(Default)]
+    struct Memory {
+        events: Mutex<Vec<String>>,
+    }
+
+    struct Rows<'a> {
+        sink: &'a Memory,
+        name: String,
+        text: Vec<u8>,
+    }
+
+    impl SnapshotStream for Rows<'_> {
+        fn writer(&mut self) -> &mut dyn Write {
+            &mut self.text
+        }
+        fn error(&self, error: std::io::Error) -> Error {
+            Error::Runtime(error.to_string())
+        }
+        fn finish(self: Box<Self>) -> Result<()> {
+            let rows = self.text.iter().filter(|&&b| b == b'\n').count();
+            let event = format!("{} {rows} rows", self.name);
+            self.sink.events.lock().unwrap().push(event);
+            Ok(())
+        }
+    }
+
+    impl RunSink for Memory {
+        fn snapshot(
+            &self,
+            year: i32,
+            point: u32,
+            replicate: u32,
+        ) -> Result<Box<dyn SnapshotStream + '_>> {
+            Ok(Box::new(Rows {
+                sink: self,
+                name: format!("roster_{year} p{point} r{replicate}"),
+                text: Vec::new(),
+            }))
+        }
+        fn finished(&self, run: &RunResult<'_>) -> Result<()> {
+            let event = format!(
+                "run p{} r{}: {} years, {} figures",
+                run.point,
+                run.replicate,
+                run.metrics.len(),
+                run.figures.len()
+            );
+            self.events.lock().unwrap().push(event);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_study_hands_each_run_to_its_sink_snapshots_first() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/sweep/grid.toml");
+        let study = Study::load(&path, &[], &[1960], None).unwrap();
+        let sink = Memory::default();
+        let runs = vec![(0, 0), (4, 2)];
+        let records = study.execute(&sink, &runs, &|_| {}).unwrap();
+        assert_eq!(
+            records
+                .iter()
+                .map(|r| (r.point, r.replicate))
+                .collect::<Vec<_>>(),
+            runs
+        );
+        assert!(records.iter().all(|r| r.status == RunStatus::Complete));
+        let mut events = sink.events.into_inner().unwrap();
+        // Runs may finish in any order; within a run the snapshot comes first.
+        let first_run = events.iter().position(|e| e.starts_with("run")).unwrap();
+        assert!(events[first_run - 1].starts_with("roster_1960"));
+        events.sort();
+        let seats = study.n_seats();
+        let years = study.scenario.n_years();
+        let figures = summary::FIGURES.len();
+        assert_eq!(
+            events,
+            vec![
+                format!("roster_1960 p0 r0 {seats} rows"),
+                format!("roster_1960 p4 r2 {seats} rows"),
+                format!("run p0 r0: {years} years, {figures} figures"),
+                format!("run p4 r2: {years} years, {figures} figures"),
+            ]
+        );
+    }
 }

@@ -10,4 +10,6 @@ pub mod ensemble;
 pub mod summary;
 pub mod sweep;
 
-pub use ensemble::{Estimate, RunRecord, Shard, Study};
+pub use ensemble::{
+    Estimate, RunRecord, RunResult, RunSink, RunStatus, Shard, SnapshotStream, Study,
+};

@@ -1,0 +1,105 @@
+//! The study lifecycle: a [`Study`] run into a run folder in a [`Mode`]
+//! ([`run`]), a shard set merged into one folder ([`merge`]), a calibration
+//! (base and variant runs, then the report: [`calibrate`]).
+//!
+//! This is the layer that decides: whether a folder may be created,
+//! replaced or resumed, what is left to run, what the manifest says at each
+//! step and which files follow assembly. Below it, the study computes and
+//! the folder writes; above it, the binary maps flags to requests and
+//! prints. Progress reaches the terminal through the [`Progress`] trait.
+
+pub mod calibrate;
+pub mod merge;
+pub mod run;
+
+pub use calibrate::{CalibrationRequest, calibrate};
+pub use merge::{MergeRequest, merge};
+pub use run::{RunOutcome, RunRequest, run, run_study};
+
+use crate::chart::{self, ChartOptions};
+use crate::folder::output::RunFolder;
+use crate::study::Study;
+use crate::study::ensemble::{self, Estimate};
+use crate::study::sweep::Design;
+use crate::{Error, Result};
+use std::time::SystemTime;
+
+/// What to do with the output folder of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Create it; refuse if it exists and is not empty.
+    Fresh,
+    /// Replace an existing run folder (`--force`).
+    Replace,
+    /// Finish an interrupted run or add replicates (`--resume`); a folder
+    /// never started is started afresh.
+    Resume,
+}
+
+/// Progress of the runs of a request, reported from worker threads. Every
+/// method does nothing by default, so `&()` reports nothing.
+pub trait Progress: Sync {
+    /// A study of `runs` runs left to run starts.
+    fn start(&self, _runs: u64) {}
+    /// One more run done.
+    fn run_done(&self) {}
+    /// A message for the researcher (resuming, what was written).
+    fn note(&self, _message: &str) {}
+    /// The runs are over (done or failed).
+    fn finish(&self) {}
+}
+
+/// Reports nothing.
+impl Progress for () {}
+
+/// Refuses a study that would not fit in this machine's memory.
+pub fn check_fits(estimate: &Estimate) -> Result<()> {
+    if let Some(total) = ensemble::machine_memory_bytes()
+        && estimate.peak_memory_bytes > total
+    {
+        return Err(Error::BadInput(format!(
+            "estimated peak memory {} exceeds this machine's {}; use fewer communities",
+            human_bytes(estimate.peak_memory_bytes),
+            human_bytes(total)
+        )));
+    }
+    Ok(())
+}
+
+/// `bytes` in binary units with one decimal, e.g. `1.5 MiB`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// The files of a whole study (not a shard) written from its assembled
+/// data files, before its manifest says complete: the one list the run and
+/// the merge share. A new derived file (e.g. `datapackage.json`) is one
+/// line here.
+fn write_after_assembly(folder: &RunFolder, design: &Design) -> Result<()> {
+    folder.write_summary(design)?;
+    Ok(())
+}
+
+/// The files of a whole study drawn once its manifest is complete (the
+/// charts read the scenario from it).
+fn write_after_manifest(folder: &RunFolder) -> Result<()> {
+    chart::draw(&folder.dir, &ChartOptions::default()).map(drop)
+}
+
+/// Now, RFC 3339 in UTC to the second.
+fn timestamp() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// Loads the study of a scenario file with `sets`, no snapshots, no shard
+/// (the calibration's runs).
+fn load_whole(scenario: &std::path::Path, sets: &[String]) -> Result<Study> {
+    Study::load(scenario, sets, &[], None)
+}
