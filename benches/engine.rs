@@ -27,7 +27,7 @@ fn baseline(communities: u32) -> succession::scenario::Scenario {
 
 fn engine(c: &mut Criterion) {
     let scenario = baseline(10_000);
-    let plan = Plan::new(&scenario);
+    let plan = Plan::new(&scenario.parameters());
     let key = StreamKey::new(scenario.seed, 0, None);
     let community_years = u64::from(scenario.communities) * scenario.n_years() as u64;
     let mut group = c.benchmark_group("engine");
@@ -46,7 +46,7 @@ fn engine(c: &mut Criterion) {
                     pool.install(|| {
                         model::run(
                             &plan,
-                            model::vacant_communities(&scenario),
+                            model::vacant_communities(&scenario.parameters()),
                             &key,
                             &mut |_, _| {},
                         )
