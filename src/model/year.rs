@@ -322,7 +322,8 @@ pub fn elections(
 }
 
 /// Step 6: each vacant seat, in seat order, goes to the best candidate
-/// ([`best_candidate`]), or stays vacant this year when there is none.
+/// (`Samplers::draw_candidate`), or stays vacant this year when there is
+/// none.
 pub fn recruitment(
     plan: &Plan,
     year: &YearPlan,
