@@ -27,7 +27,8 @@ fn baseline(communities: u32) -> succession::scenario::Scenario {
 
 fn engine(c: &mut Criterion) {
     let scenario = baseline(10_000);
-    let plan = Plan::new(&scenario);
+    let parameters = scenario.parameters();
+    let plan = Plan::new(&parameters);
     let key = StreamKey::new(scenario.seed, 0, None);
     let community_years = u64::from(scenario.communities) * scenario.n_years() as u64;
     let mut group = c.benchmark_group("engine");
@@ -46,7 +47,7 @@ fn engine(c: &mut Criterion) {
                     pool.install(|| {
                         model::run(
                             &plan,
-                            model::vacant_communities(&scenario),
+                            model::vacant_communities(&parameters),
                             &key,
                             &mut |_, _| {},
                         )

@@ -23,12 +23,13 @@ fn year_step(c: &mut Criterion) {
         ],
     )
     .expect("the baseline loads");
-    let plan = Plan::new(&scenario);
+    let parameters = scenario.parameters();
+    let plan = Plan::new(&parameters);
     let key = StreamKey::new(scenario.seed, 0, None);
     let mut state_2010: Vec<Community> = Vec::new();
     model::run(
         &plan,
-        model::vacant_communities(&scenario),
+        model::vacant_communities(&parameters),
         &key,
         &mut |year, communities| {
             if year == 2010 {

@@ -46,8 +46,8 @@ fn check_stationary_vacancy(file: &str) {
     let p = h * (1.0 - f) / (h * (1.0 - f) + f);
     let rho = 1.0 - h * (1.0 - f) - f;
 
-    let plan = Plan::new(&s);
-    let communities = model::vacant_communities(&s);
+    let plan = Plan::new(&s.parameters());
+    let communities = model::vacant_communities(&s.parameters());
     let n_seats: usize = communities.iter().map(|c| c.seats.len()).sum();
     let key = StreamKey::new(s.seed, 0, None);
     let rows = model::run(&plan, communities, &key, &mut |_, _| {});
@@ -103,7 +103,7 @@ fn stationary_vacancy_rate_matches_with_rare_exits_and_scarce_candidates() {
 #[test]
 fn learning_curves_follow_the_closed_form_without_mentoring() {
     let s = load("experience-curve.toml");
-    let plan = Plan::new(&s);
+    let plan = Plan::new(&s.parameters());
     let channel = &s.channels[0];
     let year = s.start_year;
     let constant = |d: &scenario::Distribution| match d {
@@ -126,7 +126,7 @@ fn learning_curves_follow_the_closed_form_without_mentoring() {
     let mut max_tenure = 0;
     model::run(
         &plan,
-        model::vacant_communities(&s),
+        model::vacant_communities(&s.parameters()),
         &key,
         &mut |_, state| {
             for leader in state.iter().flat_map(|c| c.seats.iter().flatten()) {
@@ -140,7 +140,7 @@ fn learning_curves_follow_the_closed_form_without_mentoring() {
         },
     );
     // Every seat filled in the first year and nobody left.
-    let n_seats: u64 = model::vacant_communities(&s)
+    let n_seats: u64 = model::vacant_communities(&s.parameters())
         .iter()
         .map(|c| c.seats.len() as u64)
         .sum();
@@ -159,7 +159,7 @@ fn learning_curves_follow_the_closed_form_without_mentoring() {
 fn escalations_follow_the_unresolved_share() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/golden/small.toml");
     let scenario = scenario::load(&path, &[]).unwrap();
-    let plan = Plan::new(&scenario);
+    let plan = Plan::new(&scenario.parameters());
     let q = scenario.issues.escalation.at(2000);
     assert!(
         scenario
@@ -171,7 +171,7 @@ fn escalations_follow_the_unresolved_share() {
     let escalation = column(&plan, "escalations_per_1000");
     let rows = model::run(
         &plan,
-        model::vacant_communities(&scenario),
+        model::vacant_communities(&scenario.parameters()),
         &StreamKey::new(5, 0, None),
         &mut |_, _| {},
     );
@@ -215,7 +215,7 @@ fn vacancy_with(sets: &[&str]) -> Scenario {
 fn a_closed_cohort_keeps_one_minus_h_to_the_t() {
     let s = vacancy_with(&["channels.only.supply=0", "end_year=2024"]);
     let h = s.channels[0].turnover.at(2000);
-    let plan = Plan::new(&s);
+    let plan = Plan::new(&s.parameters());
     let leader = model::Leader {
         cohort: s.channels[0].cohort,
         channel: 0,
@@ -225,7 +225,7 @@ fn a_closed_cohort_keeps_one_minus_h_to_the_t() {
         experience: 0.5,
         trust: 0.5,
     };
-    let mut communities = model::vacant_communities(&s);
+    let mut communities = model::vacant_communities(&s.parameters());
     for community in &mut communities {
         community
             .seats
@@ -272,11 +272,11 @@ fn ages_follow_the_truncated_geometric_density() {
         "exits.retirement.spread=0.01",
         "channels.only.turnover=0.1",
     ]);
-    let plan = Plan::new(&s);
+    let plan = Plan::new(&s.parameters());
     let mut ages = Vec::new();
     model::run(
         &plan,
-        model::vacant_communities(&s),
+        model::vacant_communities(&s.parameters()),
         &StreamKey::new(4, 0, None),
         &mut |year, state| {
             if year == 2100 {

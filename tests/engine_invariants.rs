@@ -303,7 +303,7 @@ fn scenario_from(p: &Params) -> Scenario {
 /// arbitrary leaders of the scenario's channels.
 fn initial_state(s: &Scenario, seed: u64) -> Vec<Community> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut communities = model::vacant_communities(s);
+    let mut communities = model::vacant_communities(&s.parameters());
     for seat in communities.iter_mut().flat_map(|c| c.seats.iter_mut()) {
         if rng.random_bool(0.5) {
             let channel = rng.random_range(0..s.channels.len());
@@ -463,7 +463,7 @@ proptest! {
     #[test]
     fn every_year_keeps_the_books(p in params()) {
         let s = scenario_from(&p);
-        let plan = Plan::new(&s);
+        let plan = Plan::new(&s.parameters());
         let initial = initial_state(&s, p.roster_seed);
         let mut states = vec![initial.clone()];
         let rows = model::run(&plan, initial, &StreamKey::new(p.roster_seed, 0, None), &mut |_, state| {

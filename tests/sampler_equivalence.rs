@@ -39,21 +39,21 @@ fn arm(samplers: Samplers, first_seed: u64) -> (Vec<String>, Vec<Vec<YearMetrics
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/golden/equivalence.toml");
     let scenario = scenario::load(&path, &[]).unwrap();
     let plan = match samplers {
-        Samplers::Fast => Plan::new(&scenario),
-        Samplers::Reference => Plan::reference(&scenario),
+        Samplers::Fast => Plan::new(&scenario.parameters()),
+        Samplers::Reference => Plan::reference(&scenario.parameters()),
     };
     let runs = (0..R)
         .map(|r| {
             let key = StreamKey::new(first_seed + u64::from(r), 0, None);
             model::run(
                 &plan,
-                model::vacant_communities(&scenario),
+                model::vacant_communities(&scenario.parameters()),
                 &key,
                 &mut |_, _| {},
             )
         })
         .collect();
-    (model::metric_columns(&scenario), runs)
+    (model::metric_columns(&scenario.parameters()), runs)
 }
 
 fn mean_and_var(values: &[f64]) -> (f64, f64) {

@@ -187,7 +187,9 @@ impl RunFolder {
         let runs = study.runs();
         for kind in part_kinds(&study.snapshots) {
             let header = match kind.as_str() {
-                TIMESERIES => timeseries_header(&model::metric_columns(&study.scenario)),
+                TIMESERIES => {
+                    timeseries_header(&model::metric_columns(&study.scenario.parameters()))
+                }
                 RUNS => runs_header(),
                 _ => roster::header(),
             };

@@ -7,15 +7,15 @@
 //! chunk order (see [`super::run()`]), so the row is bit-identical for any
 //! thread count.
 
-use crate::scenario::{Cohort, IssueType, Scenario};
+use super::params::{Cohort, IssueType, Parameters};
 
 use super::state::{Community, ExitReason};
 
 /// The skills in the order of the `mean_<skill>` columns.
 const SKILLS: [&str; 3] = ["knowledge", "experience", "trust"];
 
-/// The metric column names for `scenario`, in output order.
-pub fn metric_columns(scenario: &Scenario) -> Vec<String> {
+/// The metric column names for `parameters`, in output order.
+pub fn metric_columns(parameters: &Parameters) -> Vec<String> {
     let mut columns: Vec<String> = [
         "capacity_mean",
         "capacity_p10",
@@ -36,7 +36,7 @@ pub fn metric_columns(scenario: &Scenario) -> Vec<String> {
     .map(String::from)
     .into();
     columns.extend(
-        scenario
+        parameters
             .channels
             .iter()
             .map(|channel| format!("entries_{}", channel.name)),
@@ -279,7 +279,7 @@ impl YearMetrics {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::testing::scenario;
+    use crate::model::testing::parameters;
 
     #[test]
     fn percentiles_interpolate_like_numpy() {
@@ -298,7 +298,7 @@ mod tests {
 
     #[test]
     fn columns_are_in_the_documented_order() {
-        let s = scenario();
+        let s = parameters();
         let columns = metric_columns(&s);
         let n_channels = s.channels.len();
         assert_eq!(columns.len(), 15 + n_channels + 6 + 1 + 3 + 9);
@@ -327,7 +327,7 @@ mod tests {
         tally.exits[0] = 3;
         let row = YearMetrics::from_tally(2000, &tally, &mut [0.25, 0.75]);
         let columns = metric_columns(&{
-            let mut s = scenario();
+            let mut s = parameters();
             s.channels.truncate(1);
             s
         });

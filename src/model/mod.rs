@@ -2,16 +2,26 @@
 //! one function per step of the year, observation. No I/O, no clock, no
 //! ambient randomness: every draw comes from the community's own stream.
 //!
+//! - [`params`]: the model's vocabulary (kinds, cohorts, skills, issue
+//!   types, schedules, distributions, channels) and the [`Parameters`] a
+//!   plan is built from;
 //! - [`state`]: leaders, communities, exit reasons;
 //! - [`stream`]: the run's [`StreamKey`] and the per-community-year stream;
+//! - `hazards`: the exit hazards' formulas, shared by the plan's bounds and
+//!   step 4;
+//! - `samplers`: which exact samplers a plan uses ([`Samplers`]) and the
+//!   fast ones, built once per run (tabled Poisson and beta laws, binomial
+//!   inversion);
 //! - [`plan`]: every schedule evaluated once per year ([`Plan`]);
-//! - `samplers`: fast exact samplers built once per run (tabled Poisson
-//!   and beta laws, binomial inversion);
+//! - `candidates`: the candidate draw of steps 5 and 6;
 //! - [`year`]: the steps of one year of one community ([`step_community`]);
 //! - [`metrics`]: the per-year [`Tally`] and the metric row;
 //! - [`run`](mod@run): all communities, all years, in parallel.
 
+mod candidates;
+mod hazards;
 pub mod metrics;
+pub mod params;
 pub mod plan;
 pub mod run;
 mod samplers;
@@ -20,8 +30,10 @@ pub mod stream;
 pub mod year;
 
 pub use metrics::{Tally, YearMetrics, metric_columns};
-pub use plan::{Plan, Samplers, YearPlan};
+pub use params::{Parameters, Skill, Skills};
+pub use plan::{Plan, YearPlan};
 pub use run::{CHUNK, run};
+pub use samplers::Samplers;
 pub use state::{Community, ExitReason, Leader, n_urban, vacant_communities};
 pub use stream::{BLOCK, StreamKey, community_rng};
 pub use year::{

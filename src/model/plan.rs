@@ -3,111 +3,12 @@
 //! where it is per-kind or per-channel), and every sampler is built here,
 //! so the per-community step only reads numbers.
 
-use crate::scenario::{Cohort, Distribution, Kind, Scenario};
-use crate::{Error, Result};
-use rand::Rng;
-use rand_distr::{Beta, Distribution as _, Gamma, Normal};
+use crate::Result;
 
-use super::samplers::{PoissonTable, TabledBeta};
+use super::hazards::{death_hazard, retirement_hazard, turnover_hazard};
+use super::params::{Cohort, Kind, Parameters, Skill, Skills};
+use super::samplers::{PoissonTable, Sampler, Samplers, invalid};
 use super::state::kind_index;
-use super::year::{death_hazard, retirement_hazard, turnover_hazard};
-
-/// An entry distribution ready to sample.
-#[derive(Clone, Debug)]
-pub(crate) enum Sampler {
-    /// Always this value: no draw.
-    Constant(f64),
-    /// A normal restricted to `[min, max]` by rejection: the first draw
-    /// inside the window is kept (never clamped). Validation guarantees the
-    /// window holds probability ≥ 1e-6, so the loop ends.
-    TruncatedNormal {
-        /// The untruncated normal.
-        normal: Normal<f64>,
-        /// Lower bound, inclusive.
-        min: f64,
-        /// Upper bound, inclusive.
-        max: f64,
-    },
-    /// A beta distribution on [0, 1], drawn as X / (X + Y) with X ~ Gamma(a)
-    /// and Y ~ Gamma(b) (Marsaglia–Tsang, which rarely needs a logarithm):
-    /// the same law as rand_distr's `Beta` (Cheng's algorithms), at about
-    /// half the cost; the default engine's sampler for the shapes that
-    /// [`TabledBeta`] does not take (below 1, or too peaked).
-    Beta {
-        /// Gamma(a, 1).
-        x: Gamma<f64>,
-        /// Gamma(b, 1).
-        y: Gamma<f64>,
-    },
-    /// A beta distribution with both shapes ≥ 1, drawn from a tabled
-    /// envelope ([`TabledBeta`]): the default engine's sampler where the
-    /// table pays.
-    Tabled(TabledBeta),
-    /// A beta distribution drawn by rand_distr's `Beta` (Cheng's
-    /// algorithms): the reference engine's sampler.
-    BetaCheng(Beta<f64>),
-}
-
-impl Sampler {
-    fn new(distribution: &Distribution, what: &str, samplers: Samplers) -> Result<Sampler> {
-        Ok(match *distribution {
-            Distribution::Constant(value) => Sampler::Constant(value),
-            Distribution::Normal { mean, sd, min, max } => {
-                if !(sd > 0.0 && sd.is_finite() && mean.is_finite() && min <= max) {
-                    return Err(invalid(
-                        what,
-                        "a truncated normal needs sd > 0 and min ≤ max",
-                    ));
-                }
-                Sampler::TruncatedNormal {
-                    normal: Normal::new(mean, sd).map_err(|e| invalid(what, &e.to_string()))?,
-                    min,
-                    max,
-                }
-            }
-            Distribution::Beta { a, b } if samplers == Samplers::Reference => {
-                Sampler::BetaCheng(Beta::new(a, b).map_err(|e| invalid(what, &e.to_string()))?)
-            }
-            Distribution::Beta { a, b } if TabledBeta::new(a, b).is_some() => {
-                Sampler::Tabled(TabledBeta::new(a, b).expect("checked just above"))
-            }
-            Distribution::Beta { a, b } => {
-                let gamma =
-                    |shape: f64| Gamma::new(shape, 1.0).map_err(|e| invalid(what, &e.to_string()));
-                Sampler::Beta {
-                    x: gamma(a)?,
-                    y: gamma(b)?,
-                }
-            }
-        })
-    }
-
-    /// One value; the number of draws consumed depends only on the values
-    /// drawn (none for a constant).
-    #[inline]
-    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match self {
-            Sampler::Constant(value) => *value,
-            Sampler::TruncatedNormal { normal, min, max } => loop {
-                let x = normal.sample(rng);
-                if x >= *min && x <= *max {
-                    break x;
-                }
-            },
-            Sampler::Beta { x, y } => loop {
-                let x = x.sample(rng);
-                let y = y.sample(rng);
-                // Both gammas can underflow to 0 for tiny shapes; 0/0 is no
-                // value of the law, so such a pair is drawn again.
-                if x + y > 0.0 {
-                    break x / (x + y);
-                }
-            },
-            Sampler::Tabled(beta) => beta.sample(rng),
-            Sampler::BetaCheng(beta) => beta.sample(rng),
-        }
-    }
-}
 
 /// A channel's fixed attributes and entry samplers.
 #[derive(Clone, Debug)]
@@ -124,6 +25,18 @@ pub(crate) struct ChannelPlan {
     pub(crate) experience: Sampler,
     /// Entry trust.
     pub(crate) trust: Sampler,
+}
+
+impl ChannelPlan {
+    /// The entry sampler of `skill`.
+    #[inline]
+    pub(crate) fn skill(&self, skill: Skill) -> &Sampler {
+        match skill {
+            Skill::Knowledge => &self.knowledge,
+            Skill::Experience => &self.experience,
+            Skill::Trust => &self.trust,
+        }
+    }
 }
 
 /// A channel's values in one year.
@@ -188,16 +101,16 @@ pub struct YearPlan {
     pub(crate) promotion_max_age: f64,
     /// The incumbent's advantage at an election.
     pub(crate) incumbency: f64,
-    /// Selection weights (w_k, w_e, w_t).
-    pub(crate) selection: [f64; 3],
-    /// The skills (0 = knowledge, 1 = experience, 2 = trust) by descending
-    /// selection weight, ties in that order: the order in which the pruned
-    /// candidate sampler draws them.
-    pub(crate) draw_order: [usize; 3],
+    /// Selection weights.
+    pub(crate) selection: Skills,
+    /// The skills by descending selection weight, ties in the order of
+    /// [`Skill::ALL`]: the order in which the pruned candidate sampler
+    /// draws them.
+    pub(crate) draw_order: [Skill; 3],
     /// After the i-th skill of `draw_order`, the most the remaining skills
     /// can add to a score (their weights).
     pub(crate) still: [f64; 3],
-    /// Per channel, in `Scenario::channels` order.
+    /// Per channel, in `Parameters::channels` order.
     pub(crate) channels: Vec<ChannelYear>,
     /// Bounds on the hazards of step 4 that need an exponential.
     pub(crate) exit_bounds: ExitBounds,
@@ -226,8 +139,8 @@ pub(crate) struct ExitBounds {
 }
 
 impl ExitBounds {
-    fn new(scenario: &Scenario, year: i32) -> ExitBounds {
-        let exits = &scenario.exits;
+    fn new(parameters: &Parameters, year: i32) -> ExitBounds {
+        let exits = &parameters.exits;
         let (a, b) = (exits.death.a.at(year), exits.death.b.at(year));
         let spread = exits.retirement.spread.at(year);
         let age_survival = Kind::ALL.map(|kind| {
@@ -242,7 +155,7 @@ impl ExitBounds {
                 .collect()
         });
         let embeddedness = exits.embeddedness.at(year);
-        let turnover_survival = scenario
+        let turnover_survival = parameters
             .channels
             .iter()
             .map(|channel| {
@@ -266,7 +179,7 @@ impl ExitBounds {
     }
 }
 
-/// Per-year parameter values computed once per run from the scenario.
+/// Per-year parameter values computed once per run from the parameters.
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub(crate) start_year: i32,
@@ -280,51 +193,9 @@ pub struct Plan {
     pub(crate) samplers: Samplers,
 }
 
-/// Two sets of exact samplers of the same law (MODEL.md sections 2 and 6).
-/// They consume the stream differently, so they give different bytes but
-/// the same distribution of outcomes; tests/sampler_equivalence.rs checks
-/// that over replicates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Samplers {
-    /// The engine's default.
-    ///
-    /// Candidates (steps 5 and 6): skills are drawn lazily, in descending
-    /// order of their selection weight, and a candidate stops drawing as
-    /// soon as even perfect remaining skills could not beat the best score
-    /// so far (or the incumbent's); only the winner draws an age. Discarded
-    /// candidates cannot affect the outcome, and age is independent of the
-    /// skills, so the law is unchanged.
-    ///
-    /// Beta distributions with both shapes ≥ 1: rejection from a tabled
-    /// envelope ([`TabledBeta`]); shapes below 1, and densities too peaked
-    /// for the table to pay: X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
-    ///
-    /// Poisson counts (issues, candidates): alias tables
-    /// ([`PoissonTable`]), rand_distr's `Poisson` for means above 256.
-    /// Resolved and escalated issues: binomial inversion from the smaller
-    /// tail (rand_distr's `Binomial` when n · min(p, 1 − p) > 30).
-    Fast,
-    /// The direct reading of MODEL.md, kept as the reference: every
-    /// candidate draws age, knowledge, experience and trust in that order,
-    /// and betas, Poisson and binomial counts come from rand_distr's
-    /// `Beta`, `Poisson` and `Binomial`.
-    Reference,
-}
-
-fn invalid(what: &str, message: &str) -> Error {
-    Error::BadInput(format!(
-        "{what}: {message} (the scenario's validation should have refused this)"
-    ))
-}
-
-/// The Poisson law of mean `lambda` as `samplers` draw it: tabled for the
-/// default engine, rand_distr's sampler for the reference.
+/// The Poisson law of mean `lambda` as `samplers` draw it.
 fn poisson(lambda: f64, what: &str, samplers: Samplers) -> Result<PoissonTable> {
-    let table = match samplers {
-        Samplers::Fast => PoissonTable::new(lambda),
-        Samplers::Reference => PoissonTable::direct(lambda),
-    };
-    table.ok_or_else(|| {
+    samplers.poisson(lambda).ok_or_else(|| {
         invalid(
             what,
             &format!("mean {lambda} is not a finite number from 0 to about 1.8e19"),
@@ -334,17 +205,17 @@ fn poisson(lambda: f64, what: &str, samplers: Samplers) -> Result<PoissonTable> 
 
 /// The election years within `start..=end`: the first is `first_year`, the
 /// next the previous plus floor(term(previous)) (at least 1).
-fn election_years(scenario: &Scenario) -> Vec<bool> {
-    let mut election = vec![false; scenario.n_years()];
-    if !scenario.elections.enabled {
+fn election_years(parameters: &Parameters) -> Vec<bool> {
+    let mut election = vec![false; parameters.n_years()];
+    if !parameters.elections.enabled {
         return election;
     }
-    let mut year = scenario.elections.first_year;
-    while year <= scenario.end_year {
-        if year >= scenario.start_year {
-            election[(year - scenario.start_year) as usize] = true;
+    let mut year = parameters.elections.first_year;
+    while year <= parameters.end_year {
+        if year >= parameters.start_year {
+            election[(year - parameters.start_year) as usize] = true;
         }
-        let term = scenario.elections.term.at(year).floor();
+        let term = parameters.elections.term.at(year).floor();
         // Validation refuses terms below 1; the guard keeps a bad value from
         // looping forever. `as` saturates a huge term at i32::MAX.
         let step = if term >= 1.0 { term as i32 } else { 1 };
@@ -357,31 +228,32 @@ fn election_years(scenario: &Scenario) -> Vec<bool> {
 }
 
 impl Plan {
-    /// Precomputes every schedule for every year of `scenario`.
+    /// Precomputes every schedule for every year of `parameters`.
     ///
     /// # Panics
     /// If a value that validation refuses reaches the engine (see
     /// [`Plan::try_new`]).
-    pub fn new(scenario: &Scenario) -> Plan {
-        match Plan::try_new(scenario) {
+    pub fn new(parameters: &Parameters) -> Plan {
+        match Plan::try_new(parameters) {
             Ok(plan) => plan,
             Err(err) => panic!("{err}"),
         }
     }
 
     /// Like [`Plan::new`], but returns an error instead of panicking when a
-    /// scenario value cannot be sampled (a negative or infinite Poisson
+    /// parameter value cannot be sampled (a negative or infinite Poisson
     /// mean, bad distribution parameters, more than 65,536 channels), which
-    /// can only happen for a scenario that bypassed validation.
-    pub fn try_new(scenario: &Scenario) -> Result<Plan> {
-        Plan::try_new_with(scenario, Samplers::Fast)
+    /// can only happen for parameters that bypassed the scenario's
+    /// validation.
+    pub fn try_new(parameters: &Parameters) -> Result<Plan> {
+        Plan::try_new_with(parameters, Samplers::Fast)
     }
 
-    fn try_new_with(scenario: &Scenario, samplers: Samplers) -> Result<Plan> {
-        if scenario.channels.len() > usize::from(u16::MAX) + 1 {
+    fn try_new_with(parameters: &Parameters, samplers: Samplers) -> Result<Plan> {
+        if parameters.channels.len() > usize::from(u16::MAX) + 1 {
             return Err(invalid("channels", "more than 65,536 channels"));
         }
-        let channels = scenario
+        let channels = parameters
             .channels
             .iter()
             .map(|channel| {
@@ -389,38 +261,38 @@ impl Plan {
                 Ok(ChannelPlan {
                     cohort: channel.cohort,
                     secondment_years: channel.secondment_years,
-                    age: Sampler::new(&channel.age, &what("age"), samplers)?,
-                    knowledge: Sampler::new(&channel.knowledge, &what("knowledge"), samplers)?,
-                    experience: Sampler::new(&channel.experience, &what("experience"), samplers)?,
-                    trust: Sampler::new(&channel.trust, &what("trust"), samplers)?,
+                    age: samplers.entry(&channel.age, &what("age"))?,
+                    knowledge: samplers.entry(&channel.knowledge, &what("knowledge"))?,
+                    experience: samplers.entry(&channel.experience, &what("experience"))?,
+                    trust: samplers.entry(&channel.trust, &what("trust"))?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
 
-        let election = election_years(scenario);
-        let years = scenario
+        let election = election_years(parameters);
+        let years = parameters
             .years()
             .zip(election)
-            .map(|(year, election)| year_plan(scenario, year, election, samplers))
+            .map(|(year, election)| year_plan(parameters, year, election, samplers))
             .collect::<Result<Vec<_>>>()?;
 
         Ok(Plan {
-            start_year: scenario.start_year,
+            start_year: parameters.start_year,
             years,
             channels,
-            mentoring_window: scenario.mentoring.window,
-            age_cap: f64::from(scenario.elections.age_cap),
-            educated_threshold: scenario.observe.educated_threshold,
-            columns: super::metrics::metric_columns(scenario),
+            mentoring_window: parameters.mentoring.window,
+            age_cap: f64::from(parameters.elections.age_cap),
+            educated_threshold: parameters.observe.educated_threshold,
+            columns: super::metrics::metric_columns(parameters),
             samplers,
         })
     }
 
-    /// The plan of `scenario` with the reference samplers
+    /// The plan of `parameters` with the reference samplers
     /// ([`Samplers::Reference`]): slower, kept to test the default
     /// samplers against.
-    pub fn reference(scenario: &Scenario) -> Plan {
-        match Plan::try_new_with(scenario, Samplers::Reference) {
+    pub fn reference(parameters: &Parameters) -> Plan {
+        match Plan::try_new_with(parameters, Samplers::Reference) {
             Ok(plan) => plan,
             Err(err) => panic!("{err}"),
         }
@@ -468,12 +340,12 @@ impl Plan {
 }
 
 fn year_plan(
-    scenario: &Scenario,
+    parameters: &Parameters,
     year: i32,
     election: bool,
     samplers: Samplers,
 ) -> Result<YearPlan> {
-    let issues = &scenario.issues;
+    let issues = &parameters.issues;
     let weights = issues.mix.as_array().map(|m| m.at(year));
     let total: f64 = weights.iter().sum();
     // Validation requires the weights not to be all 0; if they were in some
@@ -495,14 +367,14 @@ fn year_plan(
         }
     }
 
-    let selection = [
-        scenario.selection.knowledge.at(year),
-        scenario.selection.experience.at(year),
-        scenario.selection.trust.at(year),
-    ];
-    let openness = scenario.promotion.openness.at(year);
-    let attraction = 1.0 + scenario.promotion.attraction.at(year) * openness;
-    let channels = scenario
+    let selection = Skills {
+        knowledge: parameters.selection.knowledge.at(year),
+        experience: parameters.selection.experience.at(year),
+        trust: parameters.selection.trust.at(year),
+    };
+    let openness = parameters.promotion.openness.at(year);
+    let attraction = 1.0 + parameters.promotion.attraction.at(year) * openness;
+    let channels = parameters
         .channels
         .iter()
         .map(|channel| {
@@ -529,14 +401,14 @@ fn year_plan(
         })
         .collect::<Result<Vec<_>>>()?;
 
-    let exits = &scenario.exits;
+    let exits = &parameters.exits;
     let escalation = issues.escalation.at(year);
-    let mut draw_order = [0usize, 1, 2];
+    let mut draw_order = Skill::ALL;
     // Stable: ties keep the order knowledge, experience, trust.
-    draw_order.sort_by(|&a, &b| selection[b].total_cmp(&selection[a]));
+    draw_order.sort_by(|&a, &b| selection.get(b).total_cmp(&selection.get(a)));
     let still = [
-        selection[draw_order[1]] + selection[draw_order[2]],
-        selection[draw_order[2]],
+        selection.get(draw_order[1]) + selection.get(draw_order[2]),
+        selection.get(draw_order[2]),
         0.0,
     ];
 
@@ -548,34 +420,35 @@ fn year_plan(
         mix,
         difficulty: issues.difficulty.as_array().map(|d| d.at(year)),
         escalation,
-        gamma: scenario.capacity.gamma.at(year),
-        omega: scenario.capacity.omega.at(year),
-        beta: scenario.capacity.beta.at(year),
-        learn_experience: scenario.learning.experience.at(year),
-        learn_trust: scenario.learning.trust.at(year),
-        learn_knowledge: scenario.learning.knowledge.at(year),
-        mentoring_rate: scenario.mentoring.rate.at(year),
-        mentoring_threshold: scenario.mentoring.threshold.at(year),
+        gamma: parameters.capacity.gamma.at(year),
+        omega: parameters.capacity.omega.at(year),
+        beta: parameters.capacity.beta.at(year),
+        learn_experience: parameters.learning.experience.at(year),
+        learn_trust: parameters.learning.trust.at(year),
+        learn_knowledge: parameters.learning.knowledge.at(year),
+        mentoring_rate: parameters.mentoring.rate.at(year),
+        mentoring_threshold: parameters.mentoring.threshold.at(year),
         death_a: exits.death.a.at(year),
         death_b: exits.death.b.at(year),
         retirement_age: Kind::ALL.map(|kind| exits.retirement.age.get(kind).at(year)),
         retirement_spread: exits.retirement.spread.at(year),
         embeddedness: exits.embeddedness.at(year),
-        promotion_max_age: scenario.promotion.max_age.at(year),
-        incumbency: scenario.elections.incumbency.at(year),
+        promotion_max_age: parameters.promotion.max_age.at(year),
+        incumbency: parameters.elections.incumbency.at(year),
         selection,
         draw_order,
         still,
         channels,
-        exit_bounds: ExitBounds::new(scenario, year),
+        exit_bounds: ExitBounds::new(parameters, year),
     })
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::params::{Distribution, Schedule, Shape};
     use super::*;
-    use crate::model::testing::scenario;
-    use crate::scenario::{Schedule, Shape};
+    use crate::model::testing::parameters;
+    use rand_distr::Gamma;
 
     /// The gamma-ratio beta (the default samplers' for shapes below 1) has
     /// the beta law: its
@@ -598,9 +471,9 @@ mod tests {
                 x: Gamma::new(a, 1.0).unwrap(),
                 y: Gamma::new(b, 1.0).unwrap(),
             };
-            let default = Sampler::new(&beta, "default", Samplers::Fast).unwrap();
+            let default = Samplers::Fast.entry(&beta, "default").unwrap();
             assert_eq!(matches!(default, Sampler::Tabled(_)), a >= 1.0 && b >= 1.0);
-            let cheng = Sampler::new(&beta, "cheng", Samplers::Reference).unwrap();
+            let cheng = Samplers::Reference.entry(&beta, "cheng").unwrap();
             assert!(matches!(cheng, Sampler::BetaCheng(_)));
             let key = StreamKey::new(99, case as u32, None);
             let mut rng_fast = community_rng(&key, 0, 0);
@@ -638,7 +511,7 @@ mod tests {
 
     #[test]
     fn election_years_step_by_the_term_of_the_previous_election() {
-        let mut s = scenario();
+        let mut s = parameters();
         s.start_year = 1949;
         s.end_year = 2030;
         s.elections.first_year = 1954;
@@ -658,7 +531,7 @@ mod tests {
 
     #[test]
     fn election_term_is_rounded_down_and_at_least_one() {
-        let mut s = scenario();
+        let mut s = parameters();
         s.start_year = 2000;
         s.end_year = 2012;
         s.elections.first_year = 1995;
@@ -673,7 +546,7 @@ mod tests {
 
     #[test]
     fn mix_is_normalised_and_zero_means_no_draw() {
-        let mut s = scenario();
+        let mut s = parameters();
         s.issues.mix.interpersonal = Schedule::constant(2.0);
         s.issues.mix.managerial = Schedule::constant(1.0);
         s.issues.mix.technical = Schedule::constant(1.0);
@@ -687,17 +560,17 @@ mod tests {
 
     #[test]
     fn truncated_normal_rejects_instead_of_clamping() {
-        let sampler = Sampler::new(
-            &Distribution::Normal {
-                mean: 0.0,
-                sd: 1.0,
-                min: 2.0,
-                max: 2.5,
-            },
-            "test",
-            Samplers::Fast,
-        )
-        .unwrap();
+        let sampler = Samplers::Fast
+            .entry(
+                &Distribution::Normal {
+                    mean: 0.0,
+                    sd: 1.0,
+                    min: 2.0,
+                    max: 2.5,
+                },
+                "test",
+            )
+            .unwrap();
         let mut rng = crate::model::community_rng(&crate::model::StreamKey::new(1, 0, None), 0, 0);
         let draws: Vec<f64> = (0..2000).map(|_| sampler.sample(&mut rng)).collect();
         assert!(draws.iter().all(|x| (2.0..=2.5).contains(x)));

@@ -1,5 +1,8 @@
-//! Fast exact samplers for the laws the engine draws most often, built once
-//! per run where the law is fixed for a year or for the whole run:
+//! The engine's exact samplers: which set a plan uses ([`Samplers`], the
+//! one type that knows the choice, so the steps call its methods and never
+//! match on it), entry distributions ready to sample ([`Sampler`]), and the
+//! fast samplers for the laws the engine draws most often, built once per
+//! run where the law is fixed for a year or for the whole run:
 //!
 //! - [`PoissonTable`]: Poisson counts from an alias table (issues per type
 //!   and kind, candidates per channel and kind);
@@ -15,7 +18,176 @@
 //! compare each with its law.
 
 use rand::Rng;
-use rand_distr::{Binomial, Distribution as _, Poisson};
+use rand_distr::{Beta, Binomial, Distribution as _, Gamma, Normal, Poisson};
+
+use super::params::Distribution;
+use crate::{Error, Result};
+
+/// Two sets of exact samplers of the same law (MODEL.md sections 2 and 6).
+/// They consume the stream differently, so they give different bytes but
+/// the same distribution of outcomes; tests/sampler_equivalence.rs checks
+/// that over replicates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Samplers {
+    /// The engine's default.
+    ///
+    /// Candidates (steps 5 and 6): skills are drawn lazily, in descending
+    /// order of their selection weight, and a candidate stops drawing as
+    /// soon as even perfect remaining skills could not beat the best score
+    /// so far (or the incumbent's); only the winner draws an age. Discarded
+    /// candidates cannot affect the outcome, and age is independent of the
+    /// skills, so the law is unchanged.
+    ///
+    /// Beta distributions with both shapes ≥ 1: rejection from a tabled
+    /// envelope ([`TabledBeta`]); shapes below 1, and densities too peaked
+    /// for the table to pay: X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
+    ///
+    /// Poisson counts (issues, candidates): alias tables
+    /// ([`PoissonTable`]), rand_distr's `Poisson` for means above 256.
+    /// Resolved and escalated issues: binomial inversion from the smaller
+    /// tail (rand_distr's `Binomial` when n · min(p, 1 − p) > 30).
+    Fast,
+    /// The direct reading of MODEL.md, kept as the reference: every
+    /// candidate draws age, knowledge, experience and trust in that order,
+    /// and betas, Poisson and binomial counts come from rand_distr's
+    /// `Beta`, `Poisson` and `Binomial`.
+    Reference,
+}
+
+impl Samplers {
+    /// The Poisson law of mean `mean`: tabled for [`Samplers::Fast`],
+    /// rand_distr's sampler for the reference. `None` for a mean that is
+    /// not a finite number from 0 to about 1.8e19.
+    pub(crate) fn poisson(self, mean: f64) -> Option<PoissonTable> {
+        match self {
+            Samplers::Fast => PoissonTable::new(mean),
+            Samplers::Reference => PoissonTable::direct(mean),
+        }
+    }
+
+    /// A Binomial(n, p) count: inversion ([`binomial`]) for
+    /// [`Samplers::Fast`], rand_distr's `Binomial` for the reference. 0
+    /// without a draw when n = 0 (and, for both, no draw when p is 0 or 1).
+    #[inline]
+    pub(crate) fn binomial<R: Rng + ?Sized>(self, n: u64, p: f64, rng: &mut R) -> u64 {
+        match self {
+            Samplers::Fast => binomial(n, p, rng),
+            Samplers::Reference => {
+                if n == 0 {
+                    return 0;
+                }
+                Binomial::new(n, p)
+                    .expect("p is a probability in [0, 1]")
+                    .sample(rng)
+            }
+        }
+    }
+
+    /// `distribution` ready to sample; `what` names it in errors.
+    pub(crate) fn entry(self, distribution: &Distribution, what: &str) -> Result<Sampler> {
+        Ok(match *distribution {
+            Distribution::Constant(value) => Sampler::Constant(value),
+            Distribution::Normal { mean, sd, min, max } => {
+                if !(sd > 0.0 && sd.is_finite() && mean.is_finite() && min <= max) {
+                    return Err(invalid(
+                        what,
+                        "a truncated normal needs sd > 0 and min ≤ max",
+                    ));
+                }
+                Sampler::TruncatedNormal {
+                    normal: Normal::new(mean, sd).map_err(|e| invalid(what, &e.to_string()))?,
+                    min,
+                    max,
+                }
+            }
+            Distribution::Beta { a, b } if self == Samplers::Reference => {
+                Sampler::BetaCheng(Beta::new(a, b).map_err(|e| invalid(what, &e.to_string()))?)
+            }
+            Distribution::Beta { a, b } if TabledBeta::new(a, b).is_some() => {
+                Sampler::Tabled(TabledBeta::new(a, b).expect("checked just above"))
+            }
+            Distribution::Beta { a, b } => {
+                let gamma =
+                    |shape: f64| Gamma::new(shape, 1.0).map_err(|e| invalid(what, &e.to_string()));
+                Sampler::Beta {
+                    x: gamma(a)?,
+                    y: gamma(b)?,
+                }
+            }
+        })
+    }
+}
+
+/// The error for a value that validation should have refused.
+pub(crate) fn invalid(what: &str, message: &str) -> Error {
+    Error::BadInput(format!(
+        "{what}: {message} (the scenario's validation should have refused this)"
+    ))
+}
+
+/// An entry distribution ready to sample.
+#[derive(Clone, Debug)]
+pub(crate) enum Sampler {
+    /// Always this value: no draw.
+    Constant(f64),
+    /// A normal restricted to `[min, max]` by rejection: the first draw
+    /// inside the window is kept (never clamped). Validation guarantees the
+    /// window holds probability ≥ 1e-6, so the loop ends.
+    TruncatedNormal {
+        /// The untruncated normal.
+        normal: Normal<f64>,
+        /// Lower bound, inclusive.
+        min: f64,
+        /// Upper bound, inclusive.
+        max: f64,
+    },
+    /// A beta distribution on [0, 1], drawn as X / (X + Y) with X ~ Gamma(a)
+    /// and Y ~ Gamma(b) (Marsaglia–Tsang, which rarely needs a logarithm):
+    /// the same law as rand_distr's `Beta` (Cheng's algorithms), at about
+    /// half the cost; the default engine's sampler for the shapes that
+    /// [`TabledBeta`] does not take (below 1, or too peaked).
+    Beta {
+        /// Gamma(a, 1).
+        x: Gamma<f64>,
+        /// Gamma(b, 1).
+        y: Gamma<f64>,
+    },
+    /// A beta distribution with both shapes ≥ 1, drawn from a tabled
+    /// envelope ([`TabledBeta`]): the default engine's sampler where the
+    /// table pays.
+    Tabled(TabledBeta),
+    /// A beta distribution drawn by rand_distr's `Beta` (Cheng's
+    /// algorithms): the reference engine's sampler.
+    BetaCheng(Beta<f64>),
+}
+
+impl Sampler {
+    /// One value; the number of draws consumed depends only on the values
+    /// drawn (none for a constant).
+    #[inline]
+    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Sampler::Constant(value) => *value,
+            Sampler::TruncatedNormal { normal, min, max } => loop {
+                let x = normal.sample(rng);
+                if x >= *min && x <= *max {
+                    break x;
+                }
+            },
+            Sampler::Beta { x, y } => loop {
+                let x = x.sample(rng);
+                let y = y.sample(rng);
+                // Both gammas can underflow to 0 for tiny shapes; 0/0 is no
+                // value of the law, so such a pair is drawn again.
+                if x + y > 0.0 {
+                    break x / (x + y);
+                }
+            },
+            Sampler::Tabled(beta) => beta.sample(rng),
+            Sampler::BetaCheng(beta) => beta.sample(rng),
+        }
+    }
+}
 
 /// Walker's alias method over 2^bits columns, drawn from one random u64:
 /// the high `bits` bits pick a column, the low 64 − bits bits are the coin

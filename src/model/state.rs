@@ -1,14 +1,14 @@
 //! The model's state (MODEL.md section 1): leaders, communities, and the
 //! initial all-vacant communities of a run without a roster.
 
-use crate::scenario::{Cohort, Kind, Scenario};
+use super::params::{Cohort, Kind, Parameters, Skills};
 
 /// A seated leader.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Leader {
     /// The leader's generation.
     pub cohort: Cohort,
-    /// Index into `Scenario::channels` of the channel they entered by.
+    /// Index into `Parameters::channels` of the channel they entered by.
     pub channel: u16,
     /// Age in years (real, never rounded).
     pub age: f64,
@@ -20,6 +20,18 @@ pub struct Leader {
     pub experience: f64,
     /// t ∈ [0, 1].
     pub trust: f64,
+}
+
+impl Leader {
+    /// The leader's knowledge, experience and trust.
+    #[inline]
+    pub fn skills(&self) -> Skills {
+        Skills {
+            knowledge: self.knowledge,
+            experience: self.experience,
+            trust: self.trust,
+        }
+    }
 }
 
 /// One community: its kind and one leader or a vacancy per seat.
@@ -114,9 +126,9 @@ pub fn n_urban(n_communities: u64, urban_share: f64) -> u64 {
 
 /// The communities of a run before its first year, all seats vacant:
 /// `communities` of them, the first round(urban_share · N) urban.
-pub fn vacant_communities(scenario: &Scenario) -> Vec<Community> {
-    let n_communities = u64::from(scenario.communities);
-    let n_urban = n_urban(n_communities, scenario.urban_share);
+pub fn vacant_communities(parameters: &Parameters) -> Vec<Community> {
+    let n_communities = u64::from(parameters.communities);
+    let n_urban = n_urban(n_communities, parameters.urban_share);
     (0..n_communities)
         .map(|index| {
             let kind = if index < n_urban {
@@ -124,7 +136,7 @@ pub fn vacant_communities(scenario: &Scenario) -> Vec<Community> {
             } else {
                 Kind::Rural
             };
-            let n_seats = *scenario.team.seats.get(kind) as usize;
+            let n_seats = *parameters.team.seats.get(kind) as usize;
             Community {
                 index,
                 kind,

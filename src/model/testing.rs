@@ -1,7 +1,7 @@
-//! A programmatic scenario with MODEL.md section 6's defaults, for the
-//! engine's unit tests (which must not depend on the scenario parser).
+//! Programmatic parameters with MODEL.md section 6's defaults, for the
+//! engine's unit tests (which must not depend on the scenario layer).
 
-use crate::scenario::*;
+use super::params::*;
 
 fn c(value: f64) -> Schedule {
     Schedule::constant(value)
@@ -42,7 +42,7 @@ pub(crate) fn channel(name: &str, cohort: Cohort, supply: f64) -> Channel {
 
 /// The built-in defaults, 1949–2060, 20 communities, with three channels
 /// (`enterprise`, `revolution`, `school`).
-pub(crate) fn scenario() -> Scenario {
+pub(crate) fn parameters() -> Parameters {
     let mut school = channel("school", Cohort::Knowledge, 0.5);
     school.localness = c(0.3);
     school.turnover = c(0.15);
@@ -67,17 +67,11 @@ pub(crate) fn scenario() -> Scenario {
     enterprise.experience = Distribution::Beta { a: 5.0, b: 3.0 };
     let mut revolution = channel("revolution", Cohort::Revolutionary, 1.0);
     revolution.trust = Distribution::Beta { a: 6.0, b: 3.0 };
-    Scenario {
-        name: "engine-unit".into(),
-        description: String::new(),
+    Parameters {
         start_year: 1949,
         end_year: 2060,
         communities: 20,
         urban_share: 0.18,
-        replicates: 1,
-        seed: 1,
-        seeds: SeedMode::Common,
-        policy_window: (2025, 2060),
         team: Team {
             seats: PerKind { urban: 6, rural: 5 },
         },
@@ -152,7 +146,5 @@ pub(crate) fn scenario() -> Scenario {
             trust: c(0.4),
         },
         channels: vec![enterprise, revolution, school],
-        init: Init { roster: None },
-        sweep: None,
     }
 }

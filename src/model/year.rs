@@ -9,11 +9,12 @@
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Binomial, Distribution as _};
 
+use super::candidates::score;
+use super::hazards::{death_hazard, retirement_hazard, turnover_hazard, unit};
 use super::metrics::Tally;
-use super::plan::{AGE_BUCKETS, Plan, Samplers, TRUST_BUCKETS, YearPlan};
-use super::samplers;
+use super::params::{IssueType, Skills};
+use super::plan::{AGE_BUCKETS, Plan, TRUST_BUCKETS, YearPlan};
 use super::state::{Community, ExitReason, Leader, kind_index};
 use super::stream::{BLOCK, StreamKey, community_rng};
 
@@ -53,31 +54,6 @@ pub fn step_community(
     capacity
 }
 
-/// A probability: clamped to [0, 1], NaN (e.g. 0 · ∞) to 0.
-#[inline]
-pub(crate) fn unit(h: f64) -> f64 {
-    if h > 1.0 {
-        1.0
-    } else if h > 0.0 {
-        h
-    } else {
-        0.0
-    }
-}
-
-/// A Binomial(n, p) count by rand_distr's sampler (the reference
-/// engine's); 0 without a draw when n = 0 (and no draw when p is 0 or 1,
-/// which rand_distr handles as constants).
-#[inline]
-fn binomial_count(n: u64, p: f64, rng: &mut ChaCha8Rng) -> u64 {
-    if n == 0 {
-        return 0;
-    }
-    Binomial::new(n, p)
-        .expect("p is a probability in [0, 1]")
-        .sample(rng)
-}
-
 /// Step 1, from the state at the start of the year: team aptitudes A_j,
 /// resolution probabilities p_j, capacity G = Σ m_j p_j; then per issue
 /// type j in order (interpersonal, managerial, technical) the draws N_j,
@@ -88,16 +64,13 @@ pub fn demand_and_resolution(
     rng: &mut ChaCha8Rng,
     tally: &mut Tally,
 ) -> f64 {
-    // Matching skills per issue type: trust, experience, knowledge.
-    let mut max = [0.0_f64; 3];
-    let mut sum = [0.0_f64; 3];
+    let mut max = Skills::default();
+    let mut sum = Skills::default();
     let mut filled = 0_usize;
     for leader in community.seats.iter().flatten() {
-        let skills = [leader.trust, leader.experience, leader.knowledge];
-        for j in 0..3 {
-            max[j] = max[j].max(skills[j]);
-            sum[j] += skills[j];
-        }
+        let skills = leader.skills();
+        max = max.max_each(&skills);
+        sum = sum.plus(&skills);
         filled += 1;
     }
     let staffing = if filled == 0 {
@@ -110,28 +83,20 @@ pub fn demand_and_resolution(
     };
     let kind = kind_index(community.kind);
     let mut capacity = 0.0;
-    for j in 0..3 {
+    for (j, issue) in IssueType::ALL.into_iter().enumerate() {
+        let skill = issue.skill();
         let aptitude = if filled == 0 {
             0.0
         } else {
-            staffing * (year.omega * max[j] + (1.0 - year.omega) * sum[j] / filled as f64)
+            staffing
+                * (year.omega * max.get(skill)
+                    + (1.0 - year.omega) * sum.get(skill) / filled as f64)
         };
         let p = 1.0 / (1.0 + libm::exp(-year.beta * (aptitude - year.difficulty[j])));
         capacity += year.mix[j] * p;
         let n = year.issues[kind][j].sample(rng);
-        let (resolved, escalated) = match year.samplers {
-            Samplers::Fast => {
-                let resolved = samplers::binomial(n, p, rng);
-                (
-                    resolved,
-                    samplers::binomial(n - resolved, year.escalation, rng),
-                )
-            }
-            Samplers::Reference => {
-                let resolved = binomial_count(n, p, rng);
-                (resolved, binomial_count(n - resolved, year.escalation, rng))
-            }
-        };
+        let resolved = year.samplers.binomial(n, p, rng);
+        let escalated = year.samplers.binomial(n - resolved, year.escalation, rng);
         tally.issues[j] += n;
         tally.resolved[j] += resolved;
         tally.escalated[j] += escalated;
@@ -222,28 +187,10 @@ fn rotation_hazard(plan: &Plan, leader: &Leader) -> f64 {
 fn promotion_hazard(year: &YearPlan, leader: &Leader) -> f64 {
     if leader.age < year.promotion_max_age {
         let promotion = year.channels[usize::from(leader.channel)].promotion;
-        unit(promotion * (leader.knowledge + leader.experience + leader.trust) / 3.0)
+        unit(promotion * leader.skills().mean())
     } else {
         0.0
     }
-}
-
-/// The Gompertz death hazard a · exp(b · age), as a probability.
-#[inline]
-pub(crate) fn death_hazard(a: f64, b: f64, age: f64) -> f64 {
-    unit(a * libm::exp(b * age))
-}
-
-/// The logistic retirement hazard around `retirement_age` with `spread`.
-#[inline]
-pub(crate) fn retirement_hazard(age: f64, retirement_age: f64, spread: f64) -> f64 {
-    unit(1.0 / (1.0 + libm::exp(-(age - retirement_age) / spread)))
-}
-
-/// The turnover hazard base_c · exp(−τ t).
-#[inline]
-pub(crate) fn turnover_hazard(base: f64, embeddedness: f64, trust: f64) -> f64 {
-    unit(base * libm::exp(-embeddedness * trust))
 }
 
 /// The five hazards of step 4 for `leader` in a community of `kind_idx`,
@@ -336,135 +283,6 @@ pub fn exits(
     }
 }
 
-/// The selection score w_k k + w_e e + w_t t.
-#[inline]
-fn score(year: &YearPlan, knowledge: f64, experience: f64, trust: f64) -> f64 {
-    let [w_k, w_e, w_t] = year.selection;
-    w_k * knowledge + w_e * experience + w_t * trust
-}
-
-/// The best candidate for one seat whose score is strictly above
-/// `to_beat` (−∞ for a vacant seat; the incumbent's score plus the
-/// incumbency advantage at an election), with the sampler the plan names.
-/// Channels in `Scenario::channels` order (alphabetical), n_c ~ Poisson per
-/// channel; the highest score wins and an exact tie keeps the
-/// earlier-drawn candidate. `None` when nobody beats `to_beat`.
-pub(crate) fn best_candidate(
-    plan: &Plan,
-    year: &YearPlan,
-    kind_idx: usize,
-    to_beat: f64,
-    rng: &mut ChaCha8Rng,
-) -> Option<(Leader, f64)> {
-    let best = match plan.samplers {
-        Samplers::Fast => best_candidate_pruned(plan, year, kind_idx, to_beat, rng),
-        Samplers::Reference => best_candidate_direct(plan, year, kind_idx, rng),
-    };
-    best.filter(|(_, best_score)| *best_score > to_beat)
-}
-
-/// [`Samplers::Reference`]: each candidate draws age, knowledge,
-/// experience, trust in that order.
-fn best_candidate_direct(
-    plan: &Plan,
-    year: &YearPlan,
-    kind_idx: usize,
-    rng: &mut ChaCha8Rng,
-) -> Option<(Leader, f64)> {
-    let mut best: Option<(Leader, f64)> = None;
-    for (channel_idx, (channel, channel_year)) in
-        plan.channels.iter().zip(&year.channels).enumerate()
-    {
-        let n_candidates = channel_year.offers[kind_idx].sample(rng);
-        for _ in 0..n_candidates {
-            let age = channel.age.sample(rng);
-            let knowledge = channel.knowledge.sample(rng);
-            let experience = channel.experience.sample(rng);
-            let trust = channel.trust.sample(rng);
-            let candidate_score = score(year, knowledge, experience, trust);
-            if best
-                .as_ref()
-                .is_none_or(|(_, best_score)| candidate_score > *best_score)
-            {
-                best = Some((
-                    Leader {
-                        cohort: channel.cohort,
-                        channel: channel_idx as u16,
-                        age,
-                        tenure: 0,
-                        knowledge,
-                        experience,
-                        trust,
-                    },
-                    candidate_score,
-                ));
-            }
-        }
-    }
-    best
-}
-
-/// A margin on the pruning bound: the bound and the score add the same
-/// terms in different orders, so they may differ by a few ulps; pruning
-/// only when the bound is below the bar by more than this never discards a
-/// candidate that could win.
-const PRUNE_MARGIN: f64 = 1e-12;
-
-/// [`Samplers::Fast`]: skills are drawn one at a time, highest
-/// selection weight first; after each, the score a candidate could still
-/// reach with perfect remaining skills is compared with the bar (the best
-/// score so far, or `to_beat`), and a candidate who cannot clear it is
-/// dropped without further draws. The winner's age is drawn last, from
-/// their channel.
-fn best_candidate_pruned(
-    plan: &Plan,
-    year: &YearPlan,
-    kind_idx: usize,
-    to_beat: f64,
-    rng: &mut ChaCha8Rng,
-) -> Option<(Leader, f64)> {
-    let (weights, order, still) = (year.selection, year.draw_order, year.still);
-    let mut best: Option<(usize, [f64; 3], f64)> = None;
-    let mut bar = to_beat;
-    for (channel_idx, (channel, channel_year)) in
-        plan.channels.iter().zip(&year.channels).enumerate()
-    {
-        let n_candidates = channel_year.offers[kind_idx].sample(rng);
-        let samplers = [&channel.knowledge, &channel.experience, &channel.trust];
-
-        'candidate: for _ in 0..n_candidates {
-            let mut skills = [0.0; 3];
-            let mut partial = 0.0;
-            for (i, &skill) in order.iter().enumerate() {
-                skills[skill] = samplers[skill].sample(rng);
-                partial += weights[skill] * skills[skill];
-                if partial + still[i] + PRUNE_MARGIN < bar {
-                    continue 'candidate;
-                }
-            }
-            let candidate_score = score(year, skills[0], skills[1], skills[2]);
-            // Strictly above the bar: above the incumbent, and an exact tie
-            // with the best so far keeps the earlier-drawn candidate.
-            if candidate_score > bar {
-                bar = candidate_score;
-                best = Some((channel_idx, skills, candidate_score));
-            }
-        }
-    }
-    let (channel_idx, [knowledge, experience, trust], best_score) = best?;
-    let channel = &plan.channels[channel_idx];
-    let leader = Leader {
-        cohort: channel.cohort,
-        channel: channel_idx as u16,
-        age: channel.age.sample(rng),
-        tenure: 0,
-        knowledge,
-        experience,
-        trust,
-    };
-    Some((leader, best_score))
-}
-
 /// Step 5 (election years only). First every incumbent older than the age
 /// cap leaves (no draw is involved, so doing this before the challenges
 /// changes nothing); then each remaining incumbent, in seat order, faces
@@ -491,13 +309,11 @@ pub fn elections(
     let kind_idx = kind_index(community.kind);
     for slot in community.seats.iter_mut() {
         let Some(incumbent) = slot else { continue };
-        let to_beat = score(
-            year,
-            incumbent.knowledge,
-            incumbent.experience,
-            incumbent.trust,
-        ) + year.incumbency;
-        if let Some((challenger, _)) = best_candidate(plan, year, kind_idx, to_beat, rng) {
+        let to_beat = score(year, &incumbent.skills()) + year.incumbency;
+        if let Some((challenger, _)) = plan
+            .samplers
+            .draw_candidate(plan, year, kind_idx, to_beat, rng)
+        {
             tally.exits[election] += 1;
             tally.entries[usize::from(challenger.channel)] += 1;
             *slot = Some(challenger);
@@ -506,7 +322,8 @@ pub fn elections(
 }
 
 /// Step 6: each vacant seat, in seat order, goes to the best candidate
-/// ([`best_candidate`]), or stays vacant this year when there is none.
+/// (`Samplers::draw_candidate`), or stays vacant this year when there is
+/// none.
 pub fn recruitment(
     plan: &Plan,
     year: &YearPlan,
@@ -519,7 +336,10 @@ pub fn recruitment(
         if slot.is_some() {
             continue;
         }
-        if let Some((recruit, _)) = best_candidate(plan, year, kind_idx, f64::NEG_INFINITY, rng) {
+        if let Some((recruit, _)) =
+            plan.samplers
+                .draw_candidate(plan, year, kind_idx, f64::NEG_INFINITY, rng)
+        {
             tally.entries[usize::from(recruit.channel)] += 1;
             *slot = Some(recruit);
         }
@@ -529,8 +349,9 @@ pub fn recruitment(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::testing::{channel, scenario};
-    use crate::scenario::{Cohort, Kind, Scenario, Schedule};
+    use crate::model::Samplers;
+    use crate::model::params::{Cohort, Kind, Parameters, Schedule};
+    use crate::model::testing::{channel, parameters};
 
     fn leader(channel: u16, age: f64, tenure: u32, k: f64, e: f64, t: f64) -> Leader {
         Leader {
@@ -586,7 +407,7 @@ mod tests {
     fn exit_bound_is_never_below_the_exit_probability() {
         use rand::Rng;
         for death in [None, Some((0.0, 10.0))] {
-            let mut s = scenario();
+            let mut s = parameters();
             s.promotion.openness = Schedule::constant(0.3);
             s.channels[2].secondment_years = 3;
             if let Some((a, b)) = death {
@@ -641,7 +462,7 @@ mod tests {
 
     #[test]
     fn hazard_boundaries_are_exactly_as_written() {
-        let mut s = scenario();
+        let mut s = parameters();
         s.start_year = 2000;
         s.end_year = 2000;
         s.promotion.openness = Schedule::constant(0.1);
@@ -693,7 +514,7 @@ mod tests {
 
     #[test]
     fn learning_uses_start_of_step_values_and_the_mentor_threshold() {
-        let mut s = scenario();
+        let mut s = parameters();
         s.start_year = 2000;
         s.end_year = 2000;
         s.learning.knowledge = Schedule::constant(0.02);
@@ -730,7 +551,7 @@ mod tests {
 
     #[test]
     fn skills_are_clamped_to_one() {
-        let mut s = scenario();
+        let mut s = parameters();
         s.start_year = 2000;
         s.end_year = 2000;
         s.learning.experience = Schedule::constant(1.0);
@@ -746,12 +567,12 @@ mod tests {
 
     /// Two channels whose candidates are identical constants, so every
     /// candidate has the same score.
-    fn tie_scenario(trust_b: f64) -> Scenario {
-        let mut s = scenario();
+    fn tie_scenario(trust_b: f64) -> Parameters {
+        let mut s = parameters();
         s.start_year = 2000;
         s.end_year = 2000;
         let mut b = channel("b", Cohort::Knowledge, 2.0);
-        b.trust = crate::scenario::Distribution::Constant(trust_b);
+        b.trust = crate::model::params::Distribution::Constant(trust_b);
         s.channels = vec![channel("a", Cohort::Experience, 2.0), b];
         s
     }
@@ -776,7 +597,9 @@ mod tests {
                 let mut copy = rng.clone();
                 let n_a = year.channels[0].offers[0].sample(&mut copy);
                 let n_b = year.channels[1].offers[0].sample(&mut copy);
-                let best = best_candidate(&plan, year, 0, f64::NEG_INFINITY, &mut rng);
+                let best =
+                    plan.samplers
+                        .draw_candidate(&plan, year, 0, f64::NEG_INFINITY, &mut rng);
                 let expected = match (n_a, n_b) {
                     (0, 0) => None,
                     (_, 0) => Some(0),
@@ -849,7 +672,7 @@ mod tests {
 
     #[test]
     fn an_empty_team_has_zero_aptitude_not_zero_capacity() {
-        let mut s = scenario();
+        let mut s = parameters();
         s.start_year = 2000;
         s.end_year = 2000;
         let plan = Plan::new(&s);
@@ -873,7 +696,7 @@ mod tests {
 
     #[test]
     fn capacity_follows_the_aptitude_formula() {
-        let mut s = scenario();
+        let mut s = parameters();
         s.start_year = 2000;
         s.end_year = 2000;
         s.capacity.gamma = Schedule::constant(2.0);

@@ -10,7 +10,7 @@
 //! A point's scenario and plan are rebuilt when its runs start, so memory
 //! does not grow with the number of points either.
 
-use crate::model::{self, Community, Plan, StreamKey, YearMetrics};
+use crate::model::{self, Community, Parameters, Plan, StreamKey, YearMetrics};
 use crate::scenario::roster::{self, Roster};
 use crate::scenario::{Override, Scenario, SeedMode, Source};
 use crate::study::summary;
@@ -349,7 +349,7 @@ impl Study {
             .roster
             .as_ref()
             .map_or(0, |r| r.replicates.len() as u64 * run_state);
-        let n_columns = 3 + model::metric_columns(&self.scenario).len() as u64;
+        let n_columns = 3 + model::metric_columns(&self.scenario.parameters()).len() as u64;
         // About 12 bytes per cell: shortest round-trip decimals of values in [0, 1].
         let timeseries = n_runs * n_years * n_columns * 12;
         let rosters = self.snapshots.len() as u64 * n_runs * n_seats * 90;
@@ -373,10 +373,10 @@ impl Study {
         StreamKey::new(self.scenario.seed, replicate, point_key)
     }
 
-    fn initial_communities(&self, scenario: &Scenario, replicate: u32) -> Vec<Community> {
+    fn initial_communities(&self, parameters: &Parameters, replicate: u32) -> Vec<Community> {
         match &self.roster {
             Some(roster) => roster.communities_for(replicate),
-            None => model::vacant_communities(scenario),
+            None => model::vacant_communities(parameters),
         }
     }
 
@@ -408,9 +408,10 @@ impl Study {
 
     fn execute_one(&self, sink: &dyn RunSink, point: u32, replicate: u32) -> Result<RunRecord> {
         let scenario = self.point_scenario(point)?;
-        let plan = Plan::new(&scenario);
+        let parameters = scenario.parameters();
+        let plan = Plan::new(&parameters);
         let key = self.stream_key(point, replicate);
-        let communities = self.initial_communities(&scenario, replicate);
+        let communities = self.initial_communities(&parameters, replicate);
 
         let mut snapshot_streams = Vec::new();
         for &year in &self.snapshots {
@@ -435,7 +436,7 @@ impl Study {
             stream.finish()?;
         }
 
-        let columns = model::metric_columns(&scenario);
+        let columns = model::metric_columns(&parameters);
         let figures = summary::run_figures(&scenario, &columns, &metrics);
         sink.finished(&RunResult {
             point,
