@@ -5,10 +5,10 @@
 //! behind it), so code holding a `Scenario` may rely on every invariant that
 //! validation checks (ranges, ordered schedule years, at least one channel).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Community kind: urban residents' committee or rural village committee.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Urban residents' committee.
@@ -30,7 +30,8 @@ impl Kind {
 }
 
 /// A value given per community kind.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PerKind<T> {
     /// The value for urban communities.
     pub urban: T,
@@ -49,7 +50,7 @@ impl<T> PerKind<T> {
 }
 
 /// How a schedule interpolates between its points.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Shape {
     /// The same value every year.
@@ -63,7 +64,8 @@ pub enum Shape {
 }
 
 /// A numeric parameter that may change over the years, times a scale.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Schedule {
     /// The unscaled shape.
     pub shape: Shape,
@@ -109,7 +111,7 @@ impl Schedule {
 }
 
 /// An entry distribution for a candidate's age or one skill.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Distribution {
     /// Always this value.
@@ -135,7 +137,7 @@ pub enum Distribution {
 }
 
 /// The three generations of community elites.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Cohort {
     /// Founding-era activists (from 1949).
@@ -164,7 +166,8 @@ impl Cohort {
 }
 
 /// A source of candidates (MODEL.md section 1).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Channel {
     /// The channel's name (the key under `[channels]`).
     pub name: String,
@@ -195,7 +198,7 @@ pub struct Channel {
 }
 
 /// Issue types, each drawing on one skill.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum IssueType {
     /// Draws on trust.
@@ -224,7 +227,8 @@ impl IssueType {
 }
 
 /// A value per issue type, in [`IssueType::ALL`] order.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PerIssue<T> {
     /// Interpersonal issues (trust).
     pub interpersonal: T,
@@ -242,7 +246,7 @@ impl<T> PerIssue<T> {
 }
 
 /// Whether sweep points share random numbers (MODEL.md section 3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SeedMode {
     /// All points share their random numbers (common random numbers).
@@ -252,14 +256,16 @@ pub enum SeedMode {
 }
 
 /// `[team]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Team {
     /// Seats per community kind.
     pub seats: PerKind<u32>,
 }
 
 /// `[issues]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Issues {
     /// λ_kind: issues per community-year.
     pub rate: PerKind<Schedule>,
@@ -272,7 +278,8 @@ pub struct Issues {
 }
 
 /// `[capacity]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Capacity {
     /// γ: exponent of the filled share of seats.
     pub gamma: Schedule,
@@ -283,7 +290,8 @@ pub struct Capacity {
 }
 
 /// `[learning]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Learning {
     /// α_e.
     pub experience: Schedule,
@@ -294,7 +302,8 @@ pub struct Learning {
 }
 
 /// `[mentoring]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Mentoring {
     /// μ (0 switches mentoring off).
     pub rate: Schedule,
@@ -305,7 +314,8 @@ pub struct Mentoring {
 }
 
 /// Gompertz death hazard `a · exp(b · age)`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Death {
     /// a.
     pub a: Schedule,
@@ -314,7 +324,8 @@ pub struct Death {
 }
 
 /// Logistic retirement hazard.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Retirement {
     /// R(year) per kind: the age where the annual hazard is one half.
     pub age: PerKind<Schedule>,
@@ -323,7 +334,8 @@ pub struct Retirement {
 }
 
 /// `[exits]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Exits {
     /// Death hazard.
     pub death: Death,
@@ -334,7 +346,8 @@ pub struct Exits {
 }
 
 /// `[promotion]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Promotion {
     /// openness(year).
     pub openness: Schedule,
@@ -345,7 +358,8 @@ pub struct Promotion {
 }
 
 /// `[elections]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Elections {
     /// Whether elections happen at all.
     pub enabled: bool,
@@ -360,7 +374,8 @@ pub struct Elections {
 }
 
 /// `[observe]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Observe {
     /// k at or above counts as "college or above".
     pub educated_threshold: f64,
@@ -369,7 +384,8 @@ pub struct Observe {
 }
 
 /// `[selection]`: weights of the selection score.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Selection {
     /// w_k.
     pub knowledge: Schedule,
@@ -380,14 +396,15 @@ pub struct Selection {
 }
 
 /// `[init]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Init {
     /// Roster CSV, resolved against the file that names it.
     pub roster: Option<std::path::PathBuf>,
 }
 
 /// A range of values for a swept parameter.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SweepValues {
     /// Explicit values.
     List(Vec<f64>),
@@ -404,7 +421,8 @@ pub enum SweepValues {
 }
 
 /// `[sweep]` as written (points are generated by the sweep module).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Sweep {
     /// grid | zip | random | lhs | table.
     pub method: String,
@@ -417,7 +435,8 @@ pub struct Sweep {
 }
 
 /// A fully resolved, validated scenario.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Output folder name (default: the file's stem).
     pub name: String,
