@@ -9,10 +9,10 @@
 //! The serde derives are the manifest's: a resolved scenario serialises
 //! these types as they are.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Community kind: urban residents' committee or rural village committee.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Urban residents' committee.
@@ -34,7 +34,8 @@ impl Kind {
 }
 
 /// A value given per community kind.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PerKind<T> {
     /// The value for urban communities.
     pub urban: T,
@@ -53,7 +54,7 @@ impl<T> PerKind<T> {
 }
 
 /// How a schedule interpolates between its points.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Shape {
     /// The same value every year.
@@ -67,7 +68,8 @@ pub enum Shape {
 }
 
 /// A numeric parameter that may change over the years, times a scale.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Schedule {
     /// The unscaled shape.
     pub shape: Shape,
@@ -113,7 +115,7 @@ impl Schedule {
 }
 
 /// An entry distribution for a candidate's age or one skill.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Distribution {
     /// Always this value.
@@ -139,7 +141,7 @@ pub enum Distribution {
 }
 
 /// The three generations of community elites.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Cohort {
     /// Founding-era activists (from 1949).
@@ -168,7 +170,8 @@ impl Cohort {
 }
 
 /// A source of candidates (MODEL.md section 1).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Channel {
     /// The channel's name (the key under `[channels]`).
     pub name: String,
@@ -199,7 +202,7 @@ pub struct Channel {
 }
 
 /// Issue types, each drawing on one skill.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum IssueType {
     /// Draws on trust.
@@ -236,7 +239,8 @@ impl IssueType {
 }
 
 /// A value per issue type, in [`IssueType::ALL`] order.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PerIssue<T> {
     /// Interpersonal issues (trust).
     pub interpersonal: T,
@@ -254,14 +258,16 @@ impl<T> PerIssue<T> {
 }
 
 /// `[team]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Team {
     /// Seats per community kind.
     pub seats: PerKind<u32>,
 }
 
 /// `[issues]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Issues {
     /// λ_kind: issues per community-year.
     pub rate: PerKind<Schedule>,
@@ -274,7 +280,8 @@ pub struct Issues {
 }
 
 /// `[capacity]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Capacity {
     /// γ: exponent of the filled share of seats.
     pub gamma: Schedule,
@@ -285,7 +292,8 @@ pub struct Capacity {
 }
 
 /// `[learning]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Learning {
     /// α_e.
     pub experience: Schedule,
@@ -296,7 +304,8 @@ pub struct Learning {
 }
 
 /// `[mentoring]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Mentoring {
     /// μ (0 switches mentoring off).
     pub rate: Schedule,
@@ -307,7 +316,8 @@ pub struct Mentoring {
 }
 
 /// Gompertz death hazard `a · exp(b · age)`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Death {
     /// a.
     pub a: Schedule,
@@ -316,7 +326,8 @@ pub struct Death {
 }
 
 /// Logistic retirement hazard.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Retirement {
     /// R(year) per kind: the age where the annual hazard is one half.
     pub age: PerKind<Schedule>,
@@ -325,7 +336,8 @@ pub struct Retirement {
 }
 
 /// `[exits]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Exits {
     /// Death hazard.
     pub death: Death,
@@ -336,7 +348,8 @@ pub struct Exits {
 }
 
 /// `[promotion]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Promotion {
     /// openness(year).
     pub openness: Schedule,
@@ -347,7 +360,8 @@ pub struct Promotion {
 }
 
 /// `[elections]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Elections {
     /// Whether elections happen at all.
     pub enabled: bool,
@@ -362,7 +376,8 @@ pub struct Elections {
 }
 
 /// `[observe]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Observe {
     /// k at or above counts as "college or above".
     pub educated_threshold: f64,
@@ -371,7 +386,8 @@ pub struct Observe {
 }
 
 /// `[selection]`: weights of the selection score.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Selection {
     /// w_k.
     pub knowledge: Schedule,

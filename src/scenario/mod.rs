@@ -128,6 +128,20 @@ impl Source {
     }
 }
 
+/// Resolves scenario text (no `extends`) over the registry's built-in
+/// defaults, so that test scenarios restate no default by hand; `file` names
+/// the text in errors.
+#[cfg(test)]
+pub(crate) fn from_defaults(text: &str, file: &str) -> Result<Scenario> {
+    let mut root = defaults();
+    let scenario = node::parse_document(text, file)?;
+    node::merge(&mut root, scenario, &mut Vec::new(), &|p| {
+        registry::merges(p)
+    });
+    fill_channel_defaults(&mut root);
+    resolve::scenario(&root, file)
+}
+
 /// Reads and resolves a scenario file with overrides.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario> {
     Source::read(path)?.resolve(overrides)

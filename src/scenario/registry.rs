@@ -170,6 +170,8 @@ pub(crate) enum DefaultValue {
     Toml(&'static str),
     /// No value is filled in; the text says what happens instead.
     Note(&'static str),
+    /// A new channel must give it; the text says so for `params`.
+    Required(&'static str),
 }
 
 /// One scenario parameter.
@@ -262,6 +264,22 @@ const fn note(
     }
 }
 
+const fn required(
+    path: &'static str,
+    kind: ParamKind,
+    default: &'static str,
+    unit: &'static str,
+    meaning: &'static str,
+) -> Param {
+    Param {
+        path,
+        kind,
+        default: DefaultValue::Required(default),
+        unit,
+        meaning,
+    }
+}
+
 use ParamKind::{Bool, Distribution, Enum, Float, PerKindSchedule, Schedule};
 
 /// Every parameter, in the order `succession params` lists them: one line
@@ -316,8 +334,8 @@ pub(crate) static PARAMS: &[Param] = &[
     p("selection.experience", Schedule(NONNEG), "0.3", "weight", "w_e in the selection score"),
     p("selection.trust", Schedule(NONNEG), "0.4", "weight", "w_t in the selection score"),
     p("channels.*.enabled", Bool, "true", "", "false drops a channel inherited through extends"),
-    note("channels.*.cohort", Enum(COHORTS), "(required for a new channel)", "", "cohort of the channel's recruits"),
-    note("channels.*.supply", Schedule(NONNEG), "(required for a new channel)", "candidates per vacant seat-year", "expected candidates offered per vacant seat"),
+    required("channels.*.cohort", Enum(COHORTS), "(required for a new channel)", "", "cohort of the channel's recruits"),
+    required("channels.*.supply", Schedule(NONNEG), "(required for a new channel)", "candidates per vacant seat-year", "expected candidates offered per vacant seat"),
     p("channels.*.kind", PerKindSchedule(NONNEG), "1.0", "multiplier", "kindmult_c: supply multiplier per community kind"),
     note("channels.*.responds_to_openness", Bool, "(true for the knowledge cohort, else false)", "", "whether supply grows with 1 + θ · openness"),
     p("channels.*.localness", Schedule(UNIT), "1.0", "", "scales trust learning (1 locals, < 1 outsiders)"),
@@ -402,7 +420,9 @@ pub(crate) fn docs() -> Vec<ParamDoc> {
             ParamDoc {
                 path: param.path.replace('*', "<name>"),
                 default: match param.default {
-                    DefaultValue::Toml(t) | DefaultValue::Note(t) => t.to_string(),
+                    DefaultValue::Toml(t) | DefaultValue::Note(t) | DefaultValue::Required(t) => {
+                        t.to_string()
+                    }
                 },
                 range,
                 meaning: param.meaning.to_string(),

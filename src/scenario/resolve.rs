@@ -3,12 +3,22 @@
 //! Every check of MODEL.md section 6 happens here, before anything runs, and
 //! every error names the position of the offending value (or key) and the
 //! full dotted path of the parameter.
+//!
+//! The registry drives it: each parameter's node is checked against its
+//! kind and bounds and turned into a plain value at its path; the
+//! cross-field rules then look at the plain tree; and serde builds the typed
+//! [`Scenario`] from it. No parameter is read by hand, so a new parameter
+//! needs its registry entry and its typed field, nothing here.
 
 use std::path::PathBuf;
 
+use serde_json::{Map, Value as Plain};
+
 use super::node::{Node, Origin, Value};
 use super::paths;
-use super::registry::{self, Bounds, DistKind, NONNEG, POSITIVE, ParamKind, UNIT};
+use super::registry::{
+    self, Bounds, DefaultValue, DistKind, NONNEG, POSITIVE, Param, ParamKind, UNIT,
+};
 use super::types::*;
 use crate::{Error, Result};
 
@@ -22,94 +32,172 @@ fn err(origin: &Origin, key: &str, message: impl Into<String>) -> Error {
 pub(crate) fn scenario(root: &Node, file: &str) -> Result<Scenario> {
     check_keys(root, &mut Vec::new())?;
     let r = Reader { root, file };
+    let mut tree = Map::new();
+    for param in registry::PARAMS.iter().filter(|p| is_scenario_wide(p)) {
+        let value = match (root.at(param.path), param.default) {
+            (Some(node), _) => check_value(node, param.path, param.kind)?,
+            (None, DefaultValue::Toml(_)) => return Err(r.missing(param.path)),
+            // An optional parameter left out (a roster); `name` is always
+            // filled when the source is read.
+            (None, _) => Plain::Null,
+        };
+        put(&mut tree, param.path, value);
+    }
+    let (start_year, end_year) = check_run_years(root, &tree)?;
+    check_mix(root, &plain_at(&tree, "issues.mix")?, start_year)?;
+    check_folder_name(root)?;
+    let window = r.window_in_run(start_year, end_year)?;
+    put(&mut tree, "policy_window", plain(window));
+    tree.insert("channels".into(), r.channels()?);
+    let mut scenario: Scenario = serde_json::from_value(Plain::Object(tree)).map_err(|e| {
+        Error::Runtime(format!("the registry and the typed scenario disagree: {e}"))
+    })?;
+    scenario.sweep = r.sweep()?;
+    Ok(scenario)
+}
 
-    let start_year = r.year("start_year")?;
-    let end_year = r.year("end_year")?;
+/// Parameters resolved into the scenario's plain tree one by one: not the
+/// channels (one set per channel), the sweep (a design with its own rules)
+/// or `extends` (gone once the chain is read).
+fn is_scenario_wide(param: &Param) -> bool {
+    !(param.path == "extends"
+        || param.path.starts_with("channels.")
+        || param.path.starts_with("sweep."))
+}
+
+/// A value as the plain tree holds it (the serde form of its typed field).
+fn plain(value: impl serde::Serialize) -> Plain {
+    serde_json::to_value(value).expect("validated scenario values serialise")
+}
+
+/// Sets the dotted `path` in `tree`, creating the tables above it.
+fn put(tree: &mut Map<String, Plain>, path: &str, value: Plain) {
+    let (sections, last) = match path.rsplit_once('.') {
+        Some((sections, last)) => (Some(sections), last),
+        None => (None, path),
+    };
+    let mut table = tree;
+    for seg in sections.into_iter().flat_map(|s| s.split('.')) {
+        table = table
+            .entry(seg)
+            .or_insert_with(|| Plain::Object(Map::new()))
+            .as_object_mut()
+            .expect("registry sections are tables");
+    }
+    table.insert(last.to_string(), value);
+}
+
+/// The typed value at the dotted `path` of the plain tree, for cross-field
+/// rules.
+fn plain_at<T: serde::de::DeserializeOwned>(tree: &Map<String, Plain>, path: &str) -> Result<T> {
+    let mut segs = path.split('.');
+    let first = segs.next().expect("non-empty path");
+    let value = segs.try_fold(tree.get(first), |v, seg| Some(v?.get(seg)));
+    let value = value.flatten().cloned().unwrap_or(Plain::Null);
+    serde_json::from_value(value)
+        .map_err(|e| Error::Runtime(format!("{path} is not where the registry puts it: {e}")))
+}
+
+/// Checks one parameter's node against its registry kind and returns it as
+/// a plain value; `key` is its full dotted path for messages.
+fn check_value(node: &Node, key: &str, kind: ParamKind) -> Result<Plain> {
+    Ok(match kind {
+        ParamKind::Int { min, max } => Plain::from(integer(node, key, min, max)?),
+        ParamKind::Float(bounds) => {
+            let v = number(node, key)?;
+            check_bounds(v, bounds, node, key)?;
+            plain(v)
+        }
+        ParamKind::Schedule(bounds) => plain(schedule(node, key, bounds)?),
+        ParamKind::PerKindSchedule(bounds) => {
+            plain(per_kind(node, key, |n, k| schedule(n, k, bounds))?)
+        }
+        ParamKind::PerKindInt { min, max } => {
+            plain(per_kind(node, key, |n, k| integer(n, k, min, max))?)
+        }
+        ParamKind::Distribution(kind) => plain(distribution(node, key, kind)?),
+        ParamKind::Bool => Plain::Bool(boolean(node, key)?),
+        ParamKind::Enum(values) => Plain::from(choice(node, key, values)?),
+        ParamKind::Text => Plain::from(string(node, key)?),
+        ParamKind::Path => plain(file_path(node, key)?),
+        ParamKind::YearPair => plain(year_pair(node, key)?),
+        ParamKind::SweepParameters => unreachable!("{key}: the sweep is resolved on its own"),
+    })
+}
+
+/// Cross-field rule: the run needs `end_year >= start_year`. Returns both.
+fn check_run_years(root: &Node, tree: &Map<String, Plain>) -> Result<(i32, i32)> {
+    let start_year: i32 = plain_at(tree, "start_year")?;
+    let end_year: i32 = plain_at(tree, "end_year")?;
     if end_year < start_year {
-        let node = r.node("end_year")?;
+        let origin = root
+            .at("end_year")
+            .map_or(Origin::Default, |n| n.origin.clone());
         return Err(err(
-            &node.origin,
+            &origin,
             "end_year",
             format!(
                 "{end_year} is before start_year {start_year}: the run needs end_year >= start_year"
             ),
         ));
     }
-    let issues = r.issues()?;
-    check_mix(root, &issues.mix, start_year)?;
+    Ok((start_year, end_year))
+}
 
-    let scenario = Scenario {
-        name: r.name()?,
-        description: r.string("description")?,
-        start_year,
-        end_year,
-        communities: r.u32("communities")?,
-        urban_share: r.float("urban_share", UNIT)?,
-        replicates: r.u32("replicates")?,
-        seed: u64::try_from(r.int("seed")?).expect("validated as non-negative"),
-        seeds: match r.choice("seeds")?.as_str() {
-            "independent" => SeedMode::Independent,
-            _ => SeedMode::Common,
-        },
-        policy_window: r.policy_window(start_year, end_year)?,
-        team: Team {
-            seats: r.per_kind_int("team.seats")?,
-        },
-        issues,
-        capacity: Capacity {
-            gamma: r.schedule("capacity.gamma")?,
-            omega: r.schedule("capacity.omega")?,
-            beta: r.schedule("capacity.beta")?,
-        },
-        learning: Learning {
-            experience: r.schedule("learning.experience")?,
-            trust: r.schedule("learning.trust")?,
-            knowledge: r.schedule("learning.knowledge")?,
-        },
-        mentoring: Mentoring {
-            rate: r.schedule("mentoring.rate")?,
-            window: r.u32("mentoring.window")?,
-            threshold: r.schedule("mentoring.threshold")?,
-        },
-        exits: Exits {
-            death: Death {
-                a: r.schedule("exits.death.a")?,
-                b: r.schedule("exits.death.b")?,
-            },
-            retirement: Retirement {
-                age: r.per_kind_schedule("exits.retirement.age")?,
-                spread: r.schedule("exits.retirement.spread")?,
-            },
-            embeddedness: r.schedule("exits.embeddedness")?,
-        },
-        promotion: Promotion {
-            openness: r.schedule("promotion.openness")?,
-            max_age: r.schedule("promotion.max_age")?,
-            attraction: r.schedule("promotion.attraction")?,
-        },
-        elections: Elections {
-            enabled: r.bool("elections.enabled")?,
-            first_year: r.year("elections.first_year")?,
-            term: r.schedule("elections.term")?,
-            age_cap: r.u32("elections.age_cap")?,
-            incumbency: r.schedule("elections.incumbency")?,
-        },
-        observe: Observe {
-            educated_threshold: r.float("observe.educated_threshold", UNIT)?,
-            burn_in: r.u32("observe.burn_in")?,
-        },
-        selection: Selection {
-            knowledge: r.schedule("selection.knowledge")?,
-            experience: r.schedule("selection.experience")?,
-            trust: r.schedule("selection.trust")?,
-        },
-        channels: r.channels()?,
-        init: Init {
-            roster: r.optional_path("init.roster")?,
-        },
-        sweep: r.sweep()?,
+/// Cross-field rule: the name becomes the output folder's name.
+fn check_folder_name(root: &Node) -> Result<()> {
+    let Some(node) = root.get("name") else {
+        return Ok(());
     };
-    Ok(scenario)
+    let name = string(node, "name")?;
+    let bad = name.is_empty()
+        || name == "."
+        || name == ".."
+        || name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control());
+    if bad {
+        return Err(err(
+            &node.origin,
+            "name",
+            format!(
+                "{name:?} cannot name an output folder: expected a non-empty name without slashes"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `[first_year, last_year]` with `first_year <= last_year`.
+fn year_pair(node: &Node, key: &str) -> Result<(i32, i32)> {
+    let expected = "expected [first_year, last_year]";
+    let Value::Array(items) = &node.value else {
+        return Err(err(
+            &node.origin,
+            key,
+            format!("{expected}, found {}", node.describe()),
+        ));
+    };
+    if items.len() != 2 {
+        return Err(err(
+            &node.origin,
+            key,
+            format!("{expected}, found {} elements", items.len()),
+        ));
+    }
+    let year = |i: usize| -> Result<i32> {
+        let v = integer(&items[i], &format!("{key}.{i}"), -100_000, 100_000)?;
+        Ok(i32::try_from(v).expect("bounded above"))
+    };
+    let (first, last) = (year(0)?, year(1)?);
+    if first > last {
+        return Err(err(
+            &items[1].origin,
+            &format!("{key}.1"),
+            format!("{last} is before {first}: the window needs first_year <= last_year"),
+        ));
+    }
+    Ok((first, last))
 }
 
 /// Refuses unknown keys (at the key's position) and sections that are not
@@ -169,145 +257,33 @@ fn check_channel_name(name: &str, origin: &Origin, key: &str) -> Result<()> {
     }
 }
 
-/// Reads typed values out of the tree by dotted path.
+/// Reads the parts of the tree that are more than one parameter each: the
+/// channels, the policy window's fit to the run, the sweep.
 struct Reader<'a> {
     root: &'a Node,
     file: &'a str,
 }
 
 impl Reader<'_> {
-    fn node(&self, path: &str) -> Result<&Node> {
-        self.root.at(path).ok_or_else(|| {
-            err(
-                &Origin::start_of(self.file),
-                path,
-                "missing value (no built-in default)",
-            )
-        })
+    /// A parameter with a built-in default that the tree lacks (only trees
+    /// built some other way than [`super::Source::read`]).
+    fn missing(&self, path: &str) -> Error {
+        err(
+            &Origin::start_of(self.file),
+            path,
+            "missing value (no built-in default)",
+        )
     }
 
-    fn kind(path: &str) -> ParamKind {
-        let segs: Vec<&str> = path.split('.').collect();
-        registry::find_param(&segs)
-            .map(|(p, _)| p.kind)
-            .expect("reader paths are registry paths")
-    }
-
-    fn int(&self, path: &str) -> Result<i64> {
-        let ParamKind::Int { min, max } = Self::kind(path) else {
-            unreachable!("{path} is an integer parameter")
-        };
-        integer(self.node(path)?, path, min, max)
-    }
-
-    fn u32(&self, path: &str) -> Result<u32> {
-        Ok(u32::try_from(self.int(path)?).expect("registry bounds fit u32"))
-    }
-
-    fn year(&self, path: &str) -> Result<i32> {
-        Ok(i32::try_from(self.int(path)?).expect("registry bounds fit i32"))
-    }
-
-    fn float(&self, path: &str, bounds: Bounds) -> Result<f64> {
-        let node = self.node(path)?;
-        let v = number(node, path)?;
-        check_bounds(v, bounds, node, path)?;
-        Ok(v)
-    }
-
-    fn bool(&self, path: &str) -> Result<bool> {
-        boolean(self.node(path)?, path)
-    }
-
-    fn string(&self, path: &str) -> Result<String> {
-        string(self.node(path)?, path).map(str::to_string)
-    }
-
-    fn choice(&self, path: &str) -> Result<String> {
-        let ParamKind::Enum(values) = Self::kind(path) else {
-            unreachable!("{path} is a choice")
-        };
-        choice(self.node(path)?, path, values).map(str::to_string)
-    }
-
-    fn schedule(&self, path: &str) -> Result<Schedule> {
-        let ParamKind::Schedule(bounds) = Self::kind(path) else {
-            unreachable!("{path} is a schedule")
-        };
-        schedule(self.node(path)?, path, bounds)
-    }
-
-    fn per_kind_schedule(&self, path: &str) -> Result<PerKind<Schedule>> {
-        let ParamKind::PerKindSchedule(bounds) = Self::kind(path) else {
-            unreachable!("{path} is a per-kind schedule")
-        };
-        per_kind(self.node(path)?, path, |n, k| schedule(n, k, bounds))
-    }
-
-    fn per_kind_int(&self, path: &str) -> Result<PerKind<u32>> {
-        let ParamKind::PerKindInt { min, max } = Self::kind(path) else {
-            unreachable!("{path} is a per-kind integer")
-        };
-        per_kind(self.node(path)?, path, |n, k| {
-            integer(n, k, min, max).map(|i| u32::try_from(i).expect("registry bounds fit u32"))
-        })
-    }
-
-    fn optional_path(&self, path: &str) -> Result<Option<PathBuf>> {
-        self.root.at(path).map(|n| file_path(n, path)).transpose()
-    }
-
-    fn name(&self) -> Result<String> {
-        let node = self.node("name")?;
-        let name = string(node, "name")?;
-        let bad = name.is_empty()
-            || name == "."
-            || name == ".."
-            || name
-                .chars()
-                .any(|c| c == '/' || c == '\\' || c.is_control());
-        if bad {
-            return Err(err(
-                &node.origin,
-                "name",
-                format!(
-                    "{name:?} cannot name an output folder: expected a non-empty name without slashes"
-                ),
-            ));
-        }
-        Ok(name.to_string())
-    }
-
-    fn policy_window(&self, start_year: i32, end_year: i32) -> Result<(i32, i32)> {
+    /// Cross-field rule: the policy window must overlap the run, and is
+    /// clamped to it.
+    fn window_in_run(&self, start_year: i32, end_year: i32) -> Result<(i32, i32)> {
         let key = "policy_window";
-        let node = self.node(key)?;
-        let expected = "expected [first_year, last_year]";
+        let node = self.root.at(key).ok_or_else(|| self.missing(key))?;
+        let (first, last) = year_pair(node, key)?;
         let Value::Array(items) = &node.value else {
-            return Err(err(
-                &node.origin,
-                key,
-                format!("{expected}, found {}", node.describe()),
-            ));
+            unreachable!("year_pair checked the array")
         };
-        if items.len() != 2 {
-            return Err(err(
-                &node.origin,
-                key,
-                format!("{expected}, found {} elements", items.len()),
-            ));
-        }
-        let year = |i: usize| -> Result<i32> {
-            let v = integer(&items[i], &format!("{key}.{i}"), -100_000, 100_000)?;
-            Ok(i32::try_from(v).expect("bounded above"))
-        };
-        let (first, last) = (year(0)?, year(1)?);
-        if first > last {
-            return Err(err(
-                &items[1].origin,
-                &format!("{key}.1"),
-                format!("{last} is before {first}: the window needs first_year <= last_year"),
-            ));
-        }
         if first <= end_year && last >= start_year {
             // Runs are often shortened or moved (`--set end_year=2030`, a
             // child of the baseline) without restating the window: the
@@ -336,24 +312,10 @@ impl Reader<'_> {
         Ok((start_year, end_year))
     }
 
-    fn issues(&self) -> Result<Issues> {
-        let per_issue = |section: &str| -> Result<PerIssue<Schedule>> {
-            Ok(PerIssue {
-                interpersonal: self.schedule(&format!("{section}.interpersonal"))?,
-                managerial: self.schedule(&format!("{section}.managerial"))?,
-                technical: self.schedule(&format!("{section}.technical"))?,
-            })
-        };
-        Ok(Issues {
-            rate: self.per_kind_schedule("issues.rate")?,
-            escalation: self.schedule("issues.escalation")?,
-            mix: per_issue("issues.mix")?,
-            difficulty: per_issue("issues.difficulty")?,
-        })
-    }
-
-    fn channels(&self) -> Result<Vec<Channel>> {
-        let mut channels = Vec::new();
+    /// The enabled channels as a plain array sorted by name, each field
+    /// checked against its `channels.*.<field>` registry entry.
+    fn channels(&self) -> Result<Plain> {
+        let mut channels: Vec<(String, Map<String, Plain>)> = Vec::new();
         let entries = self
             .root
             .get("channels")
@@ -363,6 +325,8 @@ impl Reader<'_> {
             let prefix = format!("channels.{}", entry.key);
             let node = &entry.node;
             let key = |field: &str| format!("{prefix}.{field}");
+            // `enabled` is no field of a channel: it decides whether there
+            // is one.
             let enabled = match node.get("enabled") {
                 Some(n) => boolean(n, &key("enabled"))?,
                 None => true,
@@ -370,53 +334,41 @@ impl Reader<'_> {
             if !enabled {
                 continue;
             }
-            let required = |field: &str| {
-                node.get(field).ok_or_else(|| {
-                    err(
-                        &entry.key_origin,
-                        &prefix,
-                        format!("a new channel must give `{field}`"),
-                    )
-                })
-            };
-            let cohort = match choice(required("cohort")?, &key("cohort"), registry::COHORTS)? {
-                "revolutionary" => Cohort::Revolutionary,
-                "experience" => Cohort::Experience,
-                _ => Cohort::Knowledge,
-            };
-            let supply = schedule(required("supply")?, &key("supply"), NONNEG)?;
-            // Fields other than cohort and supply are filled when the source is
-            // read; the fallbacks only serve trees built some other way.
-            let field = |name: &str| -> Result<&Node> {
-                node.get(name)
-                    .ok_or_else(|| err(&entry.key_origin, &key(name), "missing value"))
-            };
-            let sched = |name: &str, bounds: Bounds| schedule(field(name)?, &key(name), bounds);
-            let dist = |name: &str, kind: DistKind| distribution(field(name)?, &key(name), kind);
-            channels.push(Channel {
-                name: entry.key.clone(),
-                cohort,
-                supply,
-                kind: per_kind(field("kind")?, &key("kind"), |n, k| schedule(n, k, NONNEG))?,
-                responds_to_openness: match node.get("responds_to_openness") {
-                    Some(n) => boolean(n, &key("responds_to_openness"))?,
-                    None => cohort == Cohort::Knowledge,
-                },
-                localness: sched("localness", UNIT)?,
-                turnover: sched("turnover", NONNEG)?,
-                promotion: sched("promotion", NONNEG)?,
-                secondment_years: u32::try_from(integer(
-                    field("secondment_years")?,
-                    &key("secondment_years"),
-                    0,
-                    i64::from(u32::MAX),
-                )?)
-                .expect("bounded above"),
-                age: dist("age", DistKind::Age)?,
-                knowledge: dist("knowledge", DistKind::Skill)?,
-                experience: dist("experience", DistKind::Skill)?,
-                trust: dist("trust", DistKind::Skill)?,
-            });
+            let mut channel = Map::new();
+            channel.insert("name".into(), Plain::from(entry.key.clone()));
+            for param in registry::PARAMS {
+                let Some(field) = param.path.strip_prefix("channels.*.") else {
+                    continue;
+                };
+                if field == "enabled" {
+                    continue;
+                }
+                let value = match (node.get(field), param.default) {
+                    (Some(n), _) => check_value(n, &key(field), param.kind)?,
+                    (None, DefaultValue::Required(_)) => {
+                        return Err(err(
+                            &entry.key_origin,
+                            &prefix,
+                            format!("a new channel must give `{field}`"),
+                        ));
+                    }
+                    // Derived below from other fields.
+                    (None, DefaultValue::Note(_)) => continue,
+                    // Defaults are filled when the source is read; this only
+                    // serves trees built some other way.
+                    (None, DefaultValue::Toml(_)) => {
+                        return Err(err(&entry.key_origin, &key(field), "missing value"));
+                    }
+                };
+                channel.insert(field.to_string(), value);
+            }
+            // Cross-field rule: supply follows openness for the knowledge
+            // cohort unless the channel says otherwise.
+            if !channel.contains_key("responds_to_openness") {
+                let knowledge = channel.get("cohort") == Some(&plain(Cohort::Knowledge));
+                channel.insert("responds_to_openness".into(), Plain::Bool(knowledge));
+            }
+            channels.push((entry.key.clone(), channel));
         }
         if channels.is_empty() {
             return Err(err(
@@ -425,8 +377,13 @@ impl Reader<'_> {
                 "a scenario needs at least one enabled channel: define [channels.<name>] with cohort and supply, or extend a scenario that does",
             ));
         }
-        channels.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(channels)
+        channels.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(Plain::Array(
+            channels
+                .into_iter()
+                .map(|(_, c)| Plain::Object(c))
+                .collect(),
+        ))
     }
 
     fn sweep(&self) -> Result<Option<Sweep>> {

@@ -4,6 +4,9 @@
 
 use std::fmt::Write as _;
 
+use serde_json::Value as Plain;
+
+use super::registry::{self, Param, ParamKind};
 use super::types::*;
 
 /// A float as TOML: Rust's shortest round-trip form (`0.1`, `5e-5`, `1.0`)
@@ -73,15 +76,6 @@ fn per_kind<T>(value: &PerKind<T>, one: impl Fn(&T) -> String) -> String {
     )
 }
 
-fn per_issue(value: &PerIssue<Schedule>) -> String {
-    format!(
-        "{{ interpersonal = {}, managerial = {}, technical = {} }}",
-        schedule(&value.interpersonal),
-        schedule(&value.managerial),
-        schedule(&value.technical)
-    )
-}
-
 fn distribution(d: &Distribution) -> String {
     match d {
         Distribution::Constant(v) => float(*v),
@@ -96,160 +90,135 @@ fn distribution(d: &Distribution) -> String {
     }
 }
 
-fn path(p: &std::path::Path) -> String {
-    quote(&p.to_string_lossy())
+/// One parameter's value in the plain tree (the serde form of its typed
+/// field), written as TOML by its registry kind.
+fn value(kind: ParamKind, v: &Plain) -> String {
+    fn typed<T: serde::de::DeserializeOwned>(v: &Plain) -> T {
+        serde_json::from_value(v.clone()).expect("the registry kind matches the typed field")
+    }
+    match kind {
+        ParamKind::Int { .. } | ParamKind::Bool => v.to_string(),
+        ParamKind::Float(_) => float(typed(v)),
+        ParamKind::Schedule(_) => schedule(&typed(v)),
+        ParamKind::PerKindSchedule(_) => per_kind(&typed::<PerKind<Schedule>>(v), schedule),
+        ParamKind::PerKindInt { .. } => per_kind(&typed::<PerKind<i64>>(v), i64::to_string),
+        ParamKind::Distribution(_) => distribution(&typed(v)),
+        ParamKind::Enum(_) | ParamKind::Text | ParamKind::Path => quote(&typed::<String>(v)),
+        ParamKind::YearPair => {
+            let (first, last): (i64, i64) = typed(v);
+            format!("[{first}, {last}]")
+        }
+        ParamKind::SweepParameters => unreachable!("written as its own table"),
+    }
 }
 
-/// The scenario as a complete TOML document.
-pub(crate) fn to_toml(s: &Scenario) -> String {
-    let mut out = String::new();
-    let mut line = |text: String| {
-        out.push_str(&text);
-        out.push('\n');
-    };
-    line(format!("name = {}", quote(&s.name)));
-    line(format!("description = {}", quote(&s.description)));
-    line(format!("start_year = {}", s.start_year));
-    line(format!("end_year = {}", s.end_year));
-    line(format!("communities = {}", s.communities));
-    line(format!("urban_share = {}", float(s.urban_share)));
-    line(format!("replicates = {}", s.replicates));
-    line(format!("seed = {}", s.seed));
-    let seeds = match s.seeds {
-        SeedMode::Common => "common",
-        SeedMode::Independent => "independent",
-    };
-    line(format!("seeds = {}", quote(seeds)));
-    line(format!(
-        "policy_window = [{}, {}]",
-        s.policy_window.0, s.policy_window.1
-    ));
-
-    line("\n[team]".into());
-    line(format!(
-        "seats = {}",
-        per_kind(&s.team.seats, u32::to_string)
-    ));
-
-    line("\n[issues]".into());
-    line(format!("rate = {}", per_kind(&s.issues.rate, schedule)));
-    line(format!("escalation = {}", schedule(&s.issues.escalation)));
-    line(format!("mix = {}", per_issue(&s.issues.mix)));
-    line(format!("difficulty = {}", per_issue(&s.issues.difficulty)));
-
-    line("\n[capacity]".into());
-    line(format!("gamma = {}", schedule(&s.capacity.gamma)));
-    line(format!("omega = {}", schedule(&s.capacity.omega)));
-    line(format!("beta = {}", schedule(&s.capacity.beta)));
-
-    line("\n[learning]".into());
-    line(format!("experience = {}", schedule(&s.learning.experience)));
-    line(format!("trust = {}", schedule(&s.learning.trust)));
-    line(format!("knowledge = {}", schedule(&s.learning.knowledge)));
-
-    line("\n[mentoring]".into());
-    line(format!("rate = {}", schedule(&s.mentoring.rate)));
-    line(format!("window = {}", s.mentoring.window));
-    line(format!("threshold = {}", schedule(&s.mentoring.threshold)));
-
-    line("\n[exits]".into());
-    line(format!(
-        "death = {{ a = {}, b = {} }}",
-        schedule(&s.exits.death.a),
-        schedule(&s.exits.death.b)
-    ));
-    line(format!(
-        "retirement = {{ age = {}, spread = {} }}",
-        per_kind(&s.exits.retirement.age, schedule),
-        schedule(&s.exits.retirement.spread)
-    ));
-    line(format!(
-        "embeddedness = {}",
-        schedule(&s.exits.embeddedness)
-    ));
-
-    line("\n[promotion]".into());
-    line(format!("openness = {}", schedule(&s.promotion.openness)));
-    line(format!("max_age = {}", schedule(&s.promotion.max_age)));
-    line(format!(
-        "attraction = {}",
-        schedule(&s.promotion.attraction)
-    ));
-
-    line("\n[elections]".into());
-    line(format!("enabled = {}", s.elections.enabled));
-    line(format!("first_year = {}", s.elections.first_year));
-    line(format!("term = {}", schedule(&s.elections.term)));
-    line(format!("age_cap = {}", s.elections.age_cap));
-    line(format!(
-        "incumbency = {}",
-        schedule(&s.elections.incumbency)
-    ));
-
-    line("\n[observe]".into());
-    line(format!(
-        "educated_threshold = {}",
-        float(s.observe.educated_threshold)
-    ));
-    line(format!("burn_in = {}", s.observe.burn_in));
-
-    line("\n[selection]".into());
-    line(format!("knowledge = {}", schedule(&s.selection.knowledge)));
-    line(format!(
-        "experience = {}",
-        schedule(&s.selection.experience)
-    ));
-    line(format!("trust = {}", schedule(&s.selection.trust)));
-
-    for c in &s.channels {
-        // Channel names are validated to bare-key characters.
-        line(format!("\n[channels.{}]", c.name));
-        line(format!("cohort = {}", quote(c.cohort.name())));
-        line(format!("supply = {}", schedule(&c.supply)));
-        line(format!("kind = {}", per_kind(&c.kind, schedule)));
-        line(format!("responds_to_openness = {}", c.responds_to_openness));
-        line(format!("localness = {}", schedule(&c.localness)));
-        line(format!("turnover = {}", schedule(&c.turnover)));
-        line(format!("promotion = {}", schedule(&c.promotion)));
-        line(format!("secondment_years = {}", c.secondment_years));
-        line(format!("age = {}", distribution(&c.age)));
-        line(format!("knowledge = {}", distribution(&c.knowledge)));
-        line(format!("experience = {}", distribution(&c.experience)));
-        line(format!("trust = {}", distribution(&c.trust)));
+/// `[sweep.parameters]`, one swept path a line, in the order given.
+fn sweep_parameters(parameters: &[(String, SweepValues)]) -> String {
+    let mut out = String::from("\n[sweep.parameters]\n");
+    for (name, values) in parameters {
+        let values = match values {
+            SweepValues::List(list) => {
+                let items: Vec<String> = list.iter().map(|v| float(*v)).collect();
+                format!("[{}]", items.join(", "))
+            }
+            SweepValues::Range { from, to, steps } => {
+                let steps = steps.map_or(String::new(), |n| format!(", steps = {n}"));
+                format!("{{ from = {}, to = {}{steps} }}", float(*from), float(*to))
+            }
+        };
+        let _ = writeln!(out, "{} = {values}", quote(name));
     }
+    out
+}
 
-    if let Some(roster) = &s.init.roster {
-        line("\n[init]".into());
-        line(format!("roster = {}", path(roster)));
-    }
+/// The value at the dotted `path` below `tree`, unless absent or null (an
+/// optional parameter left out).
+fn at<'a>(tree: &'a Plain, path: &str) -> Option<&'a Plain> {
+    path.split('.')
+        .try_fold(tree, |v, seg| v.get(seg))
+        .filter(|v| !v.is_null())
+}
 
-    if let Some(sweep) = &s.sweep {
-        line("\n[sweep]".into());
-        line(format!("method = {}", quote(&sweep.method)));
-        if let Some(samples) = sweep.samples {
-            line(format!("samples = {samples}"));
+/// Writes the parameters `params` (paths relative to `tree`) in registry
+/// order: top-level keys as lines, `[section]` headers before the first
+/// value of a section (none for a section with no value), and the
+/// parameters of a sub-table (`exits.death.a`) as one inline table at the
+/// place of its first one.
+fn write_params(out: &mut String, tree: &Plain, params: &[(&str, ParamKind)]) {
+    let mut section = "";
+    let mut written: Vec<String> = Vec::new();
+    for &(path, kind) in params {
+        let Some(v) = at(tree, path) else {
+            continue;
+        };
+        let segs: Vec<&str> = path.split('.').collect();
+        if segs.len() > 1 && segs[0] != section {
+            section = segs[0];
+            let _ = write!(out, "\n[{section}]\n");
         }
-        if let Some(table) = &sweep.table {
-            line(format!("table = {}", path(table)));
+        if kind == ParamKind::SweepParameters {
+            let parameters: Vec<(String, SweepValues)> =
+                serde_json::from_value(v.clone()).expect("sweep parameters");
+            if !parameters.is_empty() {
+                out.push_str(&sweep_parameters(&parameters));
+            }
+            continue;
         }
-        if !sweep.parameters.is_empty() {
-            line("\n[sweep.parameters]".into());
-            for (name, values) in &sweep.parameters {
-                let values = match values {
-                    SweepValues::List(list) => {
-                        let items: Vec<String> = list.iter().map(|v| float(*v)).collect();
-                        format!("[{}]", items.join(", "))
-                    }
-                    SweepValues::Range { from, to, steps } => {
-                        let steps = steps.map_or(String::new(), |n| format!(", steps = {n}"));
-                        format!("{{ from = {}, to = {}{steps} }}", float(*from), float(*to))
-                    }
-                };
-                line(format!("{} = {values}", quote(name)));
+        match segs.as_slice() {
+            [_, sub, _] => {
+                let group = format!("{}.{sub}.", segs[0]);
+                if written.contains(&group) {
+                    continue;
+                }
+                let fields: Vec<String> = params
+                    .iter()
+                    .filter_map(|&(p, k)| {
+                        let field = p.strip_prefix(&group)?;
+                        Some(format!("{field} = {}", value(k, at(tree, p)?)))
+                    })
+                    .collect();
+                let _ = writeln!(out, "{sub} = {{ {} }}", fields.join(", "));
+                written.push(group);
+            }
+            _ => {
+                let key = segs[segs.len() - 1];
+                let _ = writeln!(out, "{key} = {}", value(kind, v));
             }
         }
     }
+}
+
+/// The scenario as a complete TOML document, every registry parameter that
+/// has a value written in registry order.
+pub(crate) fn to_toml(s: &Scenario) -> String {
+    let tree = serde_json::to_value(s).expect("a scenario serialises");
+    let is_channel = |p: &&Param| p.path.starts_with("channels.");
+    let first_channel = registry::PARAMS
+        .iter()
+        .position(|p| is_channel(&p))
+        .expect("the registry has channel parameters");
+    let (before, rest) = registry::PARAMS.split_at(first_channel);
+    let entry = |p: &Param| (p.path, p.kind);
+    let before: Vec<_> = before.iter().map(entry).collect();
+    let per_channel: Vec<_> = rest
+        .iter()
+        .take_while(is_channel)
+        .filter_map(|p| Some((p.path.strip_prefix("channels.*.")?, p.kind)))
+        .collect();
+    let after: Vec<_> = rest.iter().skip_while(is_channel).map(entry).collect();
+    let mut out = String::new();
+    write_params(&mut out, &tree, &before);
+    for channel in &s.channels {
+        // Channel names are validated to bare-key characters.
+        let _ = write!(out, "\n[channels.{}]\n", channel.name);
+        write_params(&mut out, &plain(channel), &per_channel);
+    }
+    write_params(&mut out, &tree, &after);
     out
+}
+
+fn plain(value: impl serde::Serialize) -> Plain {
+    serde_json::to_value(value).expect("a scenario serialises")
 }
 
 #[cfg(test)]
