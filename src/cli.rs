@@ -320,7 +320,15 @@ fn run_command(args: RunArgs) -> Result<()> {
         ));
     }
     let outcome = pool
-        .install(|| study.execute(&folder, &pending, &|_| progress.inc()))
+        .install(|| {
+            study.execute(&folder, &pending, &|_| {
+                // Test-only: proves a worker panic ends as exit 1 and a failed manifest.
+                if std::env::var_os("SUCCESSION_TEST_PANIC_IN_RUN").is_some() {
+                    panic!("SUCCESSION_TEST_PANIC_IN_RUN is set");
+                }
+                progress.inc()
+            })
+        })
         .and_then(|finished| {
             study.assemble(&folder)?;
             if shard.is_none() {

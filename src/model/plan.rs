@@ -311,15 +311,21 @@ pub enum Samplers {
     Reference,
 }
 
+/// An error about the scenario value at path `what`. The origin is left
+/// empty: the plan knows the scenario, not the files it came from, so the
+/// study gate ([`crate::study::Study::load`]) fills in the position.
 fn invalid(what: &str, message: &str) -> Error {
-    Error::BadInput(format!(
-        "{what}: {message} (the scenario's validation should have refused this)"
-    ))
+    Error::input("", what, message)
 }
 
 /// The Poisson law of mean `lambda` as `samplers` draw it: tabled for the
 /// default engine, rand_distr's sampler for the reference.
-fn poisson(lambda: f64, what: &str, samplers: Samplers) -> Result<PoissonTable> {
+fn poisson(
+    lambda: f64,
+    what: &str,
+    derived: impl Fn() -> String,
+    samplers: Samplers,
+) -> Result<PoissonTable> {
     let table = match samplers {
         Samplers::Fast => PoissonTable::new(lambda),
         Samplers::Reference => PoissonTable::direct(lambda),
@@ -327,7 +333,10 @@ fn poisson(lambda: f64, what: &str, samplers: Samplers) -> Result<PoissonTable> 
     table.ok_or_else(|| {
         invalid(
             what,
-            &format!("mean {lambda} is not a finite number from 0 to about 1.8e19"),
+            &format!(
+                "{} is {lambda}: a Poisson mean must be a finite number from 0 to about 1.8e19",
+                derived()
+            ),
         )
     })
 }
@@ -370,9 +379,12 @@ impl Plan {
     }
 
     /// Like [`Plan::new`], but returns an error instead of panicking when a
-    /// scenario value cannot be sampled (a negative or infinite Poisson
-    /// mean, bad distribution parameters, more than 65,536 channels), which
-    /// can only happen for a scenario that bypassed validation.
+    /// scenario value cannot be sampled (a Poisson mean that is negative,
+    /// infinite or beyond the sampler's range, bad distribution parameters,
+    /// more than 65,536 channels). The error is an [`Error::Input`] whose key
+    /// is the scenario path responsible and whose origin is empty. The study
+    /// gate builds every point's plan once, so a plan that passed it cannot
+    /// fail to build at run time.
     pub fn try_new(scenario: &Scenario) -> Result<Plan> {
         Plan::try_new_with(scenario, Samplers::Fast)
     }
@@ -489,7 +501,13 @@ fn year_plan(
         for (j, m) in mix.iter().enumerate() {
             issue_samplers[kind_index(kind)][j] = poisson(
                 rate * m,
-                &format!("issues.rate.{} in {year}", kind.name()),
+                "issues.rate",
+                || {
+                    format!(
+                        "in {year}, the {} issue count mean (rate × mix)",
+                        kind.name()
+                    )
+                },
                 samplers,
             )?;
         }
@@ -514,9 +532,25 @@ fn year_plan(
             };
             let mut offers = [PoissonTable::Zero, PoissonTable::Zero];
             for kind in Kind::ALL {
+                let multiplier = channel.kind.get(kind).at(year);
+                // Blame the first factor that takes the mean out of range.
+                let in_range = |mean: f64| PoissonTable::direct(mean).is_some();
+                let responsible = if !in_range(supply) {
+                    format!("channels.{}.supply", channel.name)
+                } else if !in_range(supply * multiplier) {
+                    format!("channels.{}.kind", channel.name)
+                } else {
+                    "promotion.attraction".to_string()
+                };
                 offers[kind_index(kind)] = poisson(
-                    supply * channel.kind.get(kind).at(year) * a_c,
-                    &format!("channels.{}.supply in {year}", channel.name),
+                    supply * multiplier * a_c,
+                    &responsible,
+                    || {
+                        format!(
+                            "in {year}, the {} offer mean (supply × kind × attraction)",
+                            kind.name()
+                        )
+                    },
                     samplers,
                 )?;
             }

@@ -122,6 +122,34 @@ impl Source {
         resolve::scenario(&root, &self.file)
     }
 
+    /// Where the value at scenario `path` was given once `overrides` are
+    /// applied: the last override setting it (or a part of it), else the
+    /// `file:line:column` of the nearest enclosing value written in a file,
+    /// else the top file. For errors found after resolving, e.g. a derived
+    /// quantity the samplers cannot take.
+    pub fn origin_of(&self, overrides: &[Override], path: &str) -> String {
+        let touches = |o: &&Override| {
+            o.path == path
+                || o.path.starts_with(&format!("{path}."))
+                || path.starts_with(&format!("{}.", o.path))
+        };
+        if let Some(o) = overrides.iter().rev().find(touches) {
+            return o.origin.clone();
+        }
+        let mut at = path;
+        loop {
+            if let Some(node) = self.root.at(at)
+                && node.origin.is_given()
+            {
+                return node.origin.to_string();
+            }
+            match at.rsplit_once('.') {
+                Some((head, _)) => at = head,
+                None => return Origin::start_of(&self.file).to_string(),
+            }
+        }
+    }
+
     /// Whether `path` names a numeric leaf a sweep or `--set` may set.
     pub fn has_numeric_path(&self, path: &str) -> bool {
         paths::is_numeric(&self.root, path)

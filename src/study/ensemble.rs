@@ -197,13 +197,13 @@ impl Study {
         }
     }
 
-    /// The scenario at `point`: the overrides, then the point's values.
-    pub fn point_scenario(&self, point: u32) -> Result<Scenario> {
+    /// The overrides of `point`: the `--set` ones, then the point's values.
+    fn point_overrides(&self, point: u32) -> Vec<Override> {
+        let mut overrides = self.overrides.clone();
         if self.design.paths.is_empty() {
-            return Ok(self.scenario.clone());
+            return overrides;
         }
         let values = &self.design.points[point as usize];
-        let mut overrides = self.overrides.clone();
         overrides.extend(
             self.design
                 .paths
@@ -232,12 +232,44 @@ impl Study {
                     },
                 }),
         );
-        self.source.resolve(&overrides)
+        overrides
     }
 
-    /// Resolves every point once, so a bad point fails before anything runs.
+    /// The scenario at `point`: the overrides, then the point's values.
+    pub fn point_scenario(&self, point: u32) -> Result<Scenario> {
+        if self.design.paths.is_empty() {
+            return Ok(self.scenario.clone());
+        }
+        self.source.resolve(&self.point_overrides(point))
+    }
+
+    /// The per-year plan of `point`'s scenario. A derived quantity the
+    /// samplers cannot take (e.g. supply × kind × attraction beyond a
+    /// Poisson sampler's range) is bad input at the position of the value
+    /// responsible: the plan names the scenario path, the source knows
+    /// where that value was written.
+    fn point_plan(&self, point: u32, scenario: &Scenario) -> Result<Plan> {
+        Plan::try_new(scenario).map_err(|error| match error {
+            Error::Input {
+                origin,
+                key,
+                message,
+            } if origin.is_empty() => {
+                let origin = self.source.origin_of(&self.point_overrides(point), &key);
+                Error::input(origin, key, message)
+            }
+            other => other,
+        })
+    }
+
+    /// The gate every run passes: resolves every point and builds (then
+    /// drops, so memory stays flat) its plan, so a bad point fails before
+    /// anything is written and a run cannot fail to build its plan.
     pub fn validate_points(&self) -> Result<()> {
-        (0..self.design.points.len() as u32).try_for_each(|p| self.point_scenario(p).map(drop))
+        (0..self.design.points.len() as u32).try_for_each(|p| {
+            let scenario = self.point_scenario(p)?;
+            self.point_plan(p, &scenario).map(drop)
+        })
     }
 
     /// Communities per run.
@@ -328,14 +360,25 @@ impl Study {
         on_done: &(dyn Fn(&RunRecord) + Sync),
     ) -> Result<Vec<RunRecord>> {
         let one = |&(point, replicate): &(u32, u32)| -> Result<RunRecord> {
-            let started = Instant::now();
-            let record = self.execute_one(folder, point, replicate)?;
-            let record = RunRecord {
-                seconds: started.elapsed().as_secs_f64(),
-                ..record
-            };
-            on_done(&record);
-            Ok(record)
+            // A panic in a run (a bug, not bad input: the gate refused that)
+            // becomes this run's error, so the caller can record the study
+            // as failed instead of the process aborting mid-write.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let started = Instant::now();
+                let record = self.execute_one(folder, point, replicate)?;
+                let record = RunRecord {
+                    seconds: started.elapsed().as_secs_f64(),
+                    ..record
+                };
+                on_done(&record);
+                Ok(record)
+            }))
+            .unwrap_or_else(|payload| {
+                Err(Error::Runtime(format!(
+                    "internal error in run (point {point}, replicate {replicate}): {}",
+                    panic_message(payload.as_ref())
+                )))
+            })
         };
         if self.n_communities() >= LARGE_RUN {
             runs.iter().map(one).collect()
@@ -346,7 +389,7 @@ impl Study {
 
     fn execute_one(&self, folder: &RunFolder, point: u32, replicate: u32) -> Result<RunRecord> {
         let scenario = self.point_scenario(point)?;
-        let plan = Plan::new(&scenario);
+        let plan = self.point_plan(point, &scenario)?;
         let key = self.stream_key(point, replicate);
         let communities = self.initial_communities(&scenario, replicate);
 
@@ -423,6 +466,17 @@ impl Study {
             folder.assemble(&format!("{kind}.csv"), &kind, &roster::header(), &runs)?;
         }
         Ok(())
+    }
+}
+
+/// The text of a panic payload (`panic!` with a literal or a format).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_string()
     }
 }
 
