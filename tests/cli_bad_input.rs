@@ -185,6 +185,54 @@ fn cases() -> Vec<Case> {
             ],
         ),
         case(
+            "roster community index of u64::MAX",
+            &["run", &bad("roster_overflow.toml")],
+            &["roster_overflow.csv:3:3", "community", "out of order"],
+        ),
+        case(
+            "roster that is not a regular file",
+            &["run", &bad("roster_dev_zero.toml")],
+            &["/dev/zero", "not a regular file"],
+        ),
+        case(
+            "extends a file that is not a regular file",
+            &["run", &bad("extends_dev_zero.toml")],
+            &[
+                "extends_dev_zero.toml:1:11",
+                "extends",
+                "not a regular file",
+            ],
+        ),
+        case(
+            "sweep table that is not a regular file",
+            &["run", &bad("table_dev_zero.toml")],
+            &["/dev/zero", "not a regular file"],
+        ),
+        case(
+            "sweep table with a column twice",
+            &["run", &bad("sweep_dup_column.toml")],
+            &[
+                "sweep_dup_column.csv:1:3",
+                "mentoring.rate",
+                "already a column",
+            ],
+        ),
+        case(
+            "sweep table value of 2^63",
+            &["run", &bad("sweep_huge_value.toml")],
+            &["sweep_huge_value.csv:3:1", "communities", "out of range"],
+        ),
+        case(
+            "grid steps near 2^32",
+            &["run", &bad("sweep_steps_huge.toml")],
+            &["sweep_steps_huge.toml", "4294967295 points"],
+        ),
+        case(
+            "lhs samples near 2^32",
+            &["run", &bad("sweep_samples_huge.toml")],
+            &["sweep_samples_huge.toml", "4294967295 points"],
+        ),
+        case(
             "snapshot year outside the run",
             &[
                 "run",

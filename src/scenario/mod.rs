@@ -189,6 +189,47 @@ pub fn params() -> Vec<ParamDoc> {
     registry::docs()
 }
 
+/// The largest scenario file read (16 MiB): far above any real scenario,
+/// small enough that a mistaken path cannot exhaust memory.
+pub const SCENARIO_LIMIT: u64 = 16 << 20;
+
+/// The largest roster or sweep table read (256 MiB: a national roster of
+/// millions of seats fits).
+pub const TABLE_LIMIT: u64 = 256 << 20;
+
+/// Opens an input file after checking that it is a regular file of at
+/// most `limit` bytes, so that `/dev/zero`, a FIFO or a folder is refused
+/// instead of read until memory runs out. The error is a phrase for
+/// "cannot read ...: {error}".
+pub fn open_input(path: &Path, limit: u64) -> std::result::Result<std::fs::File, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_string());
+    }
+    if meta.len() > limit {
+        return Err(format!(
+            "{} bytes, above the limit of {} MiB for this kind of file",
+            meta.len(),
+            limit >> 20
+        ));
+    }
+    Ok(file)
+}
+
+/// Reads a whole input file as text within `limit` bytes (see
+/// [`open_input`]).
+fn read_input(path: &Path, limit: u64) -> std::result::Result<String, String> {
+    use std::io::Read;
+    let mut text = String::new();
+    open_input(path, limit)?
+        // A file that grows after the size check still stops at the limit.
+        .take(limit)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    Ok(text)
+}
+
 /// Reads one file and, before it, everything it extends; `named_by` is the
 /// `extends` value that named this file, `chain` the files being read (for
 /// cycles).
@@ -198,7 +239,7 @@ fn read_chain(
     chain: &mut Vec<(PathBuf, String)>,
 ) -> Result<Node> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| match named_by {
+    let text = read_input(path, SCENARIO_LIMIT).map_err(|e| match named_by {
         Some(origin) => Error::input(
             origin.to_string(),
             "extends",

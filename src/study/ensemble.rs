@@ -115,6 +115,10 @@ pub struct Estimate {
 /// at a time for large runs, while small runs run side by side.
 const LARGE_RUN: usize = 16_384;
 
+/// The most runs (points × replicates) a study may have: the list of runs
+/// and the manifest hold one record per run.
+const MAX_RUNS: u64 = 100_000_000;
+
 /// The kinds of per-run part files, besides the roster snapshots.
 pub const TIMESERIES: &str = "timeseries";
 /// Per-run summary figures.
@@ -150,6 +154,15 @@ impl Study {
             }
             None => Design::single(),
         };
+        let n_runs = (design.points.len() as u64).saturating_mul(u64::from(scenario.replicates));
+        if n_runs > MAX_RUNS {
+            return Err(Error::BadInput(format!(
+                "{}: {} point(s) x {} replicate(s) = {n_runs} runs, more than the {MAX_RUNS} a study can list",
+                scenario_path.display(),
+                design.points.len(),
+                scenario.replicates
+            )));
+        }
         let roster = match &scenario.init.roster {
             Some(path) => Some(roster::read(path, &scenario)?),
             None => None,
