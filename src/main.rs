@@ -10,15 +10,28 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    match cli::run(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
+    // A panic is a bug, never the user's input: it must not end the process
+    // with Rust's multi-line report and exit 101. The hook stays silent
+    // because a run's panic is caught in `Study::execute` and reported as
+    // that run's error; whatever escapes is caught here, as one line.
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(|| cli::run(args));
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(error)) => {
             eprintln!("error: {error}");
             if error.is_bad_input() {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)
             }
+        }
+        Err(payload) => {
+            eprintln!(
+                "error: internal error: {}",
+                succession::study::ensemble::panic_message(payload.as_ref())
+            );
+            ExitCode::from(1)
         }
     }
 }

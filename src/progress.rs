@@ -73,6 +73,11 @@ impl lifecycle::Progress for Terminal {
     }
 
     fn run_done(&self) {
+        // Test-only: proves that a panic in a worker ends as exit 1 and a
+        // failed manifest (tests/cli_bad_input.rs).
+        if std::env::var_os("SUCCESSION_TEST_PANIC_IN_RUN").is_some() {
+            panic!("SUCCESSION_TEST_PANIC_IN_RUN is set");
+        }
         match &mut *self.meter() {
             None => {}
             Some(Meter::Bar(bar)) => bar.inc(1),

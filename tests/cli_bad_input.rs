@@ -21,6 +21,10 @@ fn case(name: &'static str, args: &[&str], expect: &[&'static str]) -> Case {
     }
 }
 
+fn small() -> String {
+    scenario("cli/small.toml").display().to_string()
+}
+
 fn bad(file: &str) -> String {
     scenario(&format!("cli/bad/{file}")).display().to_string()
 }
@@ -123,6 +127,112 @@ fn cases() -> Vec<Case> {
             &["exceeds this machine"],
         ),
         case(
+            "supply x kind beyond the Poisson sampler (the broken promise)",
+            &[
+                "run",
+                &small(),
+                "--set",
+                "channels.school.supply=1e200",
+                "--set",
+                "channels.school.kind=1e200",
+            ],
+            &[
+                "--set channels.school.supply=1e200",
+                "channels.school.supply",
+            ],
+        ),
+        case(
+            "kind multiplier beyond the Poisson sampler",
+            &["run", &small(), "--set", "channels.school.kind=1e300"],
+            &["--set channels.school.kind=1e300", "channels.school.kind"],
+        ),
+        case(
+            "attraction beyond the Poisson sampler",
+            &["run", &small(), "--set", "promotion.attraction=1e300"],
+            &["--set promotion.attraction=1e300", "promotion.attraction"],
+        ),
+        case(
+            "issue rate beyond the Poisson sampler",
+            &["run", &small(), "--set", "issues.rate=1e300"],
+            &["--set issues.rate=1e300", "issues.rate"],
+        ),
+        case(
+            "issue rate of 1e20",
+            &["run", &small(), "--set", "issues.rate=1e20"],
+            &["--set issues.rate=1e20", "issues.rate"],
+        ),
+        case(
+            "supply of 1e20 in a file",
+            &["run", &bad("supply_huge.toml")],
+            &["supply_huge.toml:5:10", "channels.school.supply"],
+        ),
+        case(
+            "scale taking a value to infinity",
+            &["run", &bad("scale_to_infinity.toml")],
+            &["scale_to_infinity.toml:5:", "capacity.beta.scale"],
+        ),
+        case(
+            "scale taking an issue rate to infinity",
+            &["run", &bad("issue_rate_scale.toml")],
+            &["issue_rate_scale.toml:5:", "issues.rate.scale"],
+        ),
+        case(
+            "beta shape too small to sample",
+            &["run", &bad("beta_tiny_shape.toml")],
+            &[
+                "beta_tiny_shape.toml:5:",
+                "channels.school.knowledge.beta.0",
+            ],
+        ),
+        case(
+            "roster community index of u64::MAX",
+            &["run", &bad("roster_overflow.toml")],
+            &["roster_overflow.csv:3:3", "community", "out of order"],
+        ),
+        case(
+            "roster that is not a regular file",
+            &["run", &bad("roster_dev_zero.toml")],
+            &["/dev/zero", "not a regular file"],
+        ),
+        case(
+            "extends a file that is not a regular file",
+            &["run", &bad("extends_dev_zero.toml")],
+            &[
+                "extends_dev_zero.toml:1:11",
+                "extends",
+                "not a regular file",
+            ],
+        ),
+        case(
+            "sweep table that is not a regular file",
+            &["run", &bad("table_dev_zero.toml")],
+            &["/dev/zero", "not a regular file"],
+        ),
+        case(
+            "sweep table with a column twice",
+            &["run", &bad("sweep_dup_column.toml")],
+            &[
+                "sweep_dup_column.csv:1:3",
+                "mentoring.rate",
+                "already a column",
+            ],
+        ),
+        case(
+            "sweep table value of 2^63",
+            &["run", &bad("sweep_huge_value.toml")],
+            &["sweep_huge_value.csv:3:1", "communities", "out of range"],
+        ),
+        case(
+            "grid steps near 2^32",
+            &["run", &bad("sweep_steps_huge.toml")],
+            &["sweep_steps_huge.toml", "4294967295 points"],
+        ),
+        case(
+            "lhs samples near 2^32",
+            &["run", &bad("sweep_samples_huge.toml")],
+            &["sweep_samples_huge.toml", "4294967295 points"],
+        ),
+        case(
             "snapshot year outside the run",
             &[
                 "run",
@@ -174,26 +284,72 @@ fn every_bad_input_exits_2_with_one_line_and_writes_nothing() {
     }
 }
 
+/// `check` and `run` pass through one gate: every bad input gets the same
+/// verdict and the same line from both, and `run` creates no output folder.
 #[test]
-fn check_refuses_the_same_inputs() {
+fn check_and_run_give_the_same_verdict() {
     for case in cases()
         .into_iter()
+        // `check` takes no --snapshot.
         .filter(|c| !c.name.starts_with("snapshot") && c.args[0] == "run")
     {
         let scratch = tempfile::tempdir().unwrap();
-        let mut args = case.args.clone();
-        args[0] = "check".into();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let output = succession(scratch.path(), &args);
+        let out = scratch.path().join("out");
+        let mut run_args = case.args.clone();
+        run_args.extend(["--out".to_string(), out.display().to_string()]);
+        let run_args: Vec<&str> = run_args.iter().map(String::as_str).collect();
+        let run = succession(scratch.path(), &run_args);
+        assert!(!out.exists(), "{}: run created {out:?}", case.name);
+
+        let mut check_args = case.args.clone();
+        check_args[0] = "check".into();
+        let check_args: Vec<&str> = check_args.iter().map(String::as_str).collect();
+        let check = succession(scratch.path(), &check_args);
         assert_eq!(
-            output.status.code(),
+            check.status.code(),
             Some(2),
-            "{}: {}",
+            "{}: check: {}",
             case.name,
-            stderr(&output)
+            stderr(&check)
         );
+        assert_eq!(
+            run.status.code(),
+            Some(2),
+            "{}: run: {}",
+            case.name,
+            stderr(&run)
+        );
+        assert_eq!(stderr(&check), stderr(&run), "{}", case.name);
         assert!(tree(scratch.path()).is_empty(), "{}", case.name);
     }
+}
+
+/// A panic in a worker is a bug, not bad input: exit 1 with one line, and
+/// the manifest records the study as failed (it used to exit 101 and leave
+/// `status: running`). The trigger is a test-only environment variable read
+/// in the binary's progress callback, never in the library.
+#[test]
+fn a_worker_panic_exits_1_and_marks_the_manifest_failed() {
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_succession"))
+        .current_dir(scratch.path())
+        .env("SUCCESSION_TEST_PANIC_IN_RUN", "1")
+        .args(["run", &small(), "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with("error: internal error")
+            && message.contains("SUCCESSION_TEST_PANIC_IN_RUN"),
+        "{message}"
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(manifest["status"], "failed", "{manifest}");
 }
 
 #[test]

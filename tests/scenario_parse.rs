@@ -230,7 +230,7 @@ const BAD: &[(&str, &[&str])] = &[
         "beta_shape.toml",
         &[
             "beta_shape.toml:4:23: channels.local.knowledge.beta.0: 0 is out of range",
-            "> 0",
+            ">= 0.001",
         ],
     ),
     (

@@ -194,11 +194,19 @@ pub struct Plan {
 }
 
 /// The Poisson law of mean `lambda` as `samplers` draw it.
-fn poisson(lambda: f64, what: &str, samplers: Samplers) -> Result<PoissonTable> {
+fn poisson(
+    lambda: f64,
+    what: &str,
+    derived: impl Fn() -> String,
+    samplers: Samplers,
+) -> Result<PoissonTable> {
     samplers.poisson(lambda).ok_or_else(|| {
         invalid(
             what,
-            &format!("mean {lambda} is not a finite number from 0 to about 1.8e19"),
+            &format!(
+                "{} is {lambda}: a Poisson mean must be a finite number from 0 to about 1.8e19",
+                derived()
+            ),
         )
     })
 }
@@ -241,10 +249,12 @@ impl Plan {
     }
 
     /// Like [`Plan::new`], but returns an error instead of panicking when a
-    /// parameter value cannot be sampled (a negative or infinite Poisson
-    /// mean, bad distribution parameters, more than 65,536 channels), which
-    /// can only happen for parameters that bypassed the scenario's
-    /// validation.
+    /// parameter value cannot be sampled (a Poisson mean that is negative,
+    /// infinite or beyond the sampler's range, bad distribution parameters,
+    /// more than 65,536 channels). The error is an [`Error::Input`] whose key
+    /// is the scenario path responsible and whose origin is empty. The study
+    /// gate builds every point's plan once, so a plan that passed it cannot
+    /// fail to build at run time.
     pub fn try_new(parameters: &Parameters) -> Result<Plan> {
         Plan::try_new_with(parameters, Samplers::Fast)
     }
@@ -361,7 +371,13 @@ fn year_plan(
         for (j, m) in mix.iter().enumerate() {
             issue_samplers[kind_index(kind)][j] = poisson(
                 rate * m,
-                &format!("issues.rate.{} in {year}", kind.name()),
+                "issues.rate",
+                || {
+                    format!(
+                        "in {year}, the {} issue count mean (rate × mix)",
+                        kind.name()
+                    )
+                },
                 samplers,
             )?;
         }
@@ -386,9 +402,25 @@ fn year_plan(
             };
             let mut offers = [PoissonTable::Zero, PoissonTable::Zero];
             for kind in Kind::ALL {
+                let multiplier = channel.kind.get(kind).at(year);
+                // Blame the first factor that takes the mean out of range.
+                let in_range = |mean: f64| PoissonTable::direct(mean).is_some();
+                let responsible = if !in_range(supply) {
+                    format!("channels.{}.supply", channel.name)
+                } else if !in_range(supply * multiplier) {
+                    format!("channels.{}.kind", channel.name)
+                } else {
+                    "promotion.attraction".to_string()
+                };
                 offers[kind_index(kind)] = poisson(
-                    supply * channel.kind.get(kind).at(year) * a_c,
-                    &format!("channels.{}.supply in {year}", channel.name),
+                    supply * multiplier * a_c,
+                    &responsible,
+                    || {
+                        format!(
+                            "in {year}, the {} offer mean (supply × kind × attraction)",
+                            kind.name()
+                        )
+                    },
                     samplers,
                 )?;
             }

@@ -118,11 +118,11 @@ impl Samplers {
     }
 }
 
-/// The error for a value that validation should have refused.
+/// An error about the parameter at path `what`. The origin is left
+/// empty: the model knows the parameters, not the files they came from, so
+/// the study gate (`Study::load`) fills in the position.
 pub(crate) fn invalid(what: &str, message: &str) -> Error {
-    Error::BadInput(format!(
-        "{what}: {message} (the scenario's validation should have refused this)"
-    ))
+    Error::input("", what, message)
 }
 
 /// An entry distribution ready to sample.

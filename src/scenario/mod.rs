@@ -122,6 +122,34 @@ impl Source {
         resolve::scenario(&root, &self.file)
     }
 
+    /// Where the value at scenario `path` was given once `overrides` are
+    /// applied: the last override setting it (or a part of it), else the
+    /// `file:line:column` of the nearest enclosing value written in a file,
+    /// else the top file. For errors found after resolving, e.g. a derived
+    /// quantity the samplers cannot take.
+    pub fn origin_of(&self, overrides: &[Override], path: &str) -> String {
+        let touches = |o: &&Override| {
+            o.path == path
+                || o.path.starts_with(&format!("{path}."))
+                || path.starts_with(&format!("{}.", o.path))
+        };
+        if let Some(o) = overrides.iter().rev().find(touches) {
+            return o.origin.clone();
+        }
+        let mut at = path;
+        loop {
+            if let Some(node) = self.root.at(at)
+                && node.origin.is_given()
+            {
+                return node.origin.to_string();
+            }
+            match at.rsplit_once('.') {
+                Some((head, _)) => at = head,
+                None => return Origin::start_of(&self.file).to_string(),
+            }
+        }
+    }
+
     /// Whether `path` names a numeric leaf a sweep or `--set` may set.
     pub fn has_numeric_path(&self, path: &str) -> bool {
         paths::is_numeric(&self.root, path)
@@ -175,6 +203,47 @@ pub fn params() -> Vec<ParamDoc> {
     registry::docs()
 }
 
+/// The largest scenario file read (16 MiB): far above any real scenario,
+/// small enough that a mistaken path cannot exhaust memory.
+pub const SCENARIO_LIMIT: u64 = 16 << 20;
+
+/// The largest roster or sweep table read (256 MiB: a national roster of
+/// millions of seats fits).
+pub const TABLE_LIMIT: u64 = 256 << 20;
+
+/// Opens an input file after checking that it is a regular file of at
+/// most `limit` bytes, so that `/dev/zero`, a FIFO or a folder is refused
+/// instead of read until memory runs out. The error is a phrase for
+/// "cannot read ...: {error}".
+pub fn open_input(path: &Path, limit: u64) -> std::result::Result<std::fs::File, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_string());
+    }
+    if meta.len() > limit {
+        return Err(format!(
+            "{} bytes, above the limit of {} MiB for this kind of file",
+            meta.len(),
+            limit >> 20
+        ));
+    }
+    Ok(file)
+}
+
+/// Reads a whole input file as text within `limit` bytes (see
+/// [`open_input`]).
+fn read_input(path: &Path, limit: u64) -> std::result::Result<String, String> {
+    use std::io::Read;
+    let mut text = String::new();
+    open_input(path, limit)?
+        // A file that grows after the size check still stops at the limit.
+        .take(limit)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    Ok(text)
+}
+
 /// Reads one file and, before it, everything it extends; `named_by` is the
 /// `extends` value that named this file, `chain` the files being read (for
 /// cycles).
@@ -184,7 +253,7 @@ fn read_chain(
     chain: &mut Vec<(PathBuf, String)>,
 ) -> Result<Node> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| match named_by {
+    let text = read_input(path, SCENARIO_LIMIT).map_err(|e| match named_by {
         Some(origin) => Error::input(
             origin.to_string(),
             "extends",

@@ -736,6 +736,15 @@ fn check_bounds(v: f64, bounds: Bounds, node: &Node, key: &str) -> Result<()> {
     }
 }
 
+/// Beta shapes the samplers draw in bounded time: below 1e-3 the gamma
+/// ratio underflows to 0/0 so often that it redraws for ages (1e-10 is 70
+/// times slower than 1e-3; 1e-20 does not end). MODEL.md section 6.
+const BETA_SHAPE: Bounds = Bounds {
+    min: 1e-3,
+    min_open: false,
+    max: f64::INFINITY,
+};
+
 /// `[[year, value], ...]` with at least one point and strictly increasing
 /// years; `key` is the path of the list. Returns the points with the nodes of
 /// their values, for range errors.
@@ -840,7 +849,8 @@ fn schedule(node: &Node, key: &str, bounds: Bounds) -> Result<Schedule> {
             };
             for (value_key, raw, value_node) in values {
                 let scaled = raw * scale;
-                if bounds.contains(scaled) {
+                // An unbounded range still needs a number: 8 × 1e308 is not one.
+                if scaled.is_finite() && bounds.contains(scaled) {
                     continue;
                 }
                 return Err(match scale_node {
@@ -999,8 +1009,8 @@ fn distribution(node: &Node, key: &str, kind: DistKind) -> Result<Distribution> 
                 "min and max apply only to a normal (a beta lies on [0, 1])",
             ));
         }
-        check_bounds(a, POSITIVE, a_node, &format!("{key}.beta.0"))?;
-        check_bounds(b, POSITIVE, b_node, &format!("{key}.beta.1"))?;
+        check_bounds(a, BETA_SHAPE, a_node, &format!("{key}.beta.0"))?;
+        check_bounds(b, BETA_SHAPE, b_node, &format!("{key}.beta.1"))?;
         return Ok(Distribution::Beta { a, b });
     }
     let Some((mean, sd, _, sd_node)) = pair("normal")? else {

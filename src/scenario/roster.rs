@@ -100,7 +100,7 @@ pub fn header() -> String {
 /// error naming the file, line, column and column name.
 pub fn read(path: &Path, scenario: &Scenario) -> Result<Roster> {
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path)
+    let file = super::open_input(path, super::TABLE_LIMIT)
         .map_err(|e| Error::BadInput(format!("{shown}: cannot read roster: {e}")))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -218,7 +218,9 @@ impl Builder {
             }
         };
         let n = communities.len() as u64;
-        if community_idx + 1 == n {
+        // `checked_sub`, not `community_idx + 1`: an index of u64::MAX must
+        // be refused as out of order, not overflow.
+        if n.checked_sub(1) == Some(community_idx) {
             // Another seat of the current community.
         } else if community_idx == n {
             communities.push(Community {

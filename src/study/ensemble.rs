@@ -192,6 +192,10 @@ pub struct Estimate {
 /// at a time for large runs, while small runs run side by side.
 const LARGE_RUN: usize = 16_384;
 
+/// The most runs (points × replicates) a study may have: the list of runs
+/// and the manifest hold one record per run.
+const MAX_RUNS: u64 = 100_000_000;
+
 impl Study {
     /// Reads the scenario file, the `--set` overrides (`PATH=VALUE`), the
     /// sweep design and the roster into a study, resolving every point once
@@ -222,6 +226,15 @@ impl Study {
             }
             None => Design::single(),
         };
+        let n_runs = (design.points.len() as u64).saturating_mul(u64::from(scenario.replicates));
+        if n_runs > MAX_RUNS {
+            return Err(Error::BadInput(format!(
+                "{}: {} point(s) x {} replicate(s) = {n_runs} runs, more than the {MAX_RUNS} a study can list",
+                scenario_path.display(),
+                design.points.len(),
+                scenario.replicates
+            )));
+        }
         let roster = match &scenario.init.roster {
             Some(path) => Some(roster::read(path, &scenario)?),
             None => None,
@@ -266,13 +279,13 @@ impl Study {
         }
     }
 
-    /// The scenario at `point`: the overrides, then the point's values.
-    pub fn point_scenario(&self, point: u32) -> Result<Scenario> {
+    /// The overrides of `point`: the `--set` ones, then the point's values.
+    fn point_overrides(&self, point: u32) -> Vec<Override> {
+        let mut overrides = self.overrides.clone();
         if self.design.paths.is_empty() {
-            return Ok(self.scenario.clone());
+            return overrides;
         }
         let values = &self.design.points[point as usize];
-        let mut overrides = self.overrides.clone();
         overrides.extend(
             self.design
                 .paths
@@ -301,12 +314,44 @@ impl Study {
                     },
                 }),
         );
-        self.source.resolve(&overrides)
+        overrides
     }
 
-    /// Resolves every point once, so a bad point fails before anything runs.
+    /// The scenario at `point`: the overrides, then the point's values.
+    pub fn point_scenario(&self, point: u32) -> Result<Scenario> {
+        if self.design.paths.is_empty() {
+            return Ok(self.scenario.clone());
+        }
+        self.source.resolve(&self.point_overrides(point))
+    }
+
+    /// The per-year plan of `point`'s scenario. A derived quantity the
+    /// samplers cannot take (e.g. supply × kind × attraction beyond a
+    /// Poisson sampler's range) is bad input at the position of the value
+    /// responsible: the plan names the scenario path, the source knows
+    /// where that value was written.
+    fn point_plan(&self, point: u32, parameters: &Parameters) -> Result<Plan> {
+        Plan::try_new(parameters).map_err(|error| match error {
+            Error::Input {
+                origin,
+                key,
+                message,
+            } if origin.is_empty() => {
+                let origin = self.source.origin_of(&self.point_overrides(point), &key);
+                Error::input(origin, key, message)
+            }
+            other => other,
+        })
+    }
+
+    /// The gate every run passes: resolves every point and builds (then
+    /// drops, so memory stays flat) its plan, so a bad point fails before
+    /// anything is written and a run cannot fail to build its plan.
     pub fn validate_points(&self) -> Result<()> {
-        (0..self.design.points.len() as u32).try_for_each(|p| self.point_scenario(p).map(drop))
+        (0..self.design.points.len() as u32).try_for_each(|p| {
+            let scenario = self.point_scenario(p)?;
+            self.point_plan(p, &scenario.parameters()).map(drop)
+        })
     }
 
     /// Communities per run.
@@ -390,14 +435,25 @@ impl Study {
         on_done: &(dyn Fn(&RunRecord) + Sync),
     ) -> Result<Vec<RunRecord>> {
         let one = |&(point, replicate): &(u32, u32)| -> Result<RunRecord> {
-            let started = Instant::now();
-            let record = self.execute_one(sink, point, replicate)?;
-            let record = RunRecord {
-                seconds: started.elapsed().as_secs_f64(),
-                ..record
-            };
-            on_done(&record);
-            Ok(record)
+            // A panic in a run (a bug, not bad input: the gate refused that)
+            // becomes this run's error, so the caller can record the study
+            // as failed instead of the process aborting mid-write.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let started = Instant::now();
+                let record = self.execute_one(sink, point, replicate)?;
+                let record = RunRecord {
+                    seconds: started.elapsed().as_secs_f64(),
+                    ..record
+                };
+                on_done(&record);
+                Ok(record)
+            }))
+            .unwrap_or_else(|payload| {
+                Err(Error::Runtime(format!(
+                    "internal error in run (point {point}, replicate {replicate}): {}",
+                    panic_message(payload.as_ref())
+                )))
+            })
         };
         if self.n_communities() >= LARGE_RUN {
             runs.iter().map(one).collect()
@@ -409,7 +465,7 @@ impl Study {
     fn execute_one(&self, sink: &dyn RunSink, point: u32, replicate: u32) -> Result<RunRecord> {
         let scenario = self.point_scenario(point)?;
         let parameters = scenario.parameters();
-        let plan = Plan::new(&parameters);
+        let plan = self.point_plan(point, &parameters)?;
         let key = self.stream_key(point, replicate);
         let communities = self.initial_communities(&parameters, replicate);
 
@@ -451,6 +507,17 @@ impl Study {
             status: RunStatus::Complete,
             seconds: 0.0,
         })
+    }
+}
+
+/// The text of a panic payload (`panic!` with a literal or a format).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_string()
     }
 }
 

@@ -41,11 +41,43 @@ impl Design {
     }
 }
 
+/// The most points a design may have (ten million): the design is held in
+/// memory and every point's plan is built once at the gate, so a `steps` or
+/// `samples` near 2^32 (tens of gigabytes) is refused before allocating.
+pub const MAX_POINTS: u64 = 10_000_000;
+
+/// The number of points the design of `sweep` will have, computed before
+/// anything is allocated (`None` for a method that does not know it
+/// beforehand, i.e. `table`, or an invalid sweep left to [`design`]).
+fn planned_points(sweep: &Sweep) -> Option<u64> {
+    let axis = |values: &SweepValues| match values {
+        SweepValues::List(list) => Some(list.len() as u64),
+        SweepValues::Range { steps, .. } => steps.map(u64::from),
+    };
+    match sweep.method.as_str() {
+        "grid" => sweep
+            .parameters
+            .iter()
+            .try_fold(1u64, |n, (_, v)| Some(n.saturating_mul(axis(v)?))),
+        "zip" => sweep.parameters.iter().filter_map(|(_, v)| axis(v)).max(),
+        "random" | "lhs" => sweep.samples.map(u64::from),
+        _ => None,
+    }
+}
+
 /// The design of `sweep`, drawn (for `random` and `lhs`) from `seed`.
 /// `origin` names the scenario file for error messages.
 pub fn design(sweep: &Sweep, seed: u64, origin: &str) -> Result<Design> {
     let error = |message: String| Error::BadInput(format!("{origin}: [sweep]: {message}"));
     let paths: Vec<String> = sweep.parameters.iter().map(|(p, _)| p.clone()).collect();
+    if let Some(n) = planned_points(sweep)
+        && n > MAX_POINTS
+    {
+        return Err(error(format!(
+            "{} would have {n} points, more than the {MAX_POINTS} a study can hold",
+            sweep.method
+        )));
+    }
     let points = match sweep.method.as_str() {
         "grid" => {
             let axes = sweep
@@ -211,7 +243,7 @@ fn latin_hypercube(ranges: &[(f64, f64)], samples: usize, rng: &mut ChaCha8Rng) 
 /// whose rows are points.
 fn read_table(path: &Path) -> Result<Design> {
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path)
+    let file = crate::scenario::open_input(path, crate::scenario::TABLE_LIMIT)
         .map_err(|e| Error::BadInput(format!("{shown}: cannot read sweep table: {e}")))?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -229,6 +261,18 @@ fn read_table(path: &Path) -> Result<Design> {
             "every column must name a scenario path",
         ));
     }
+    if let Some((col, path)) = paths
+        .iter()
+        .enumerate()
+        .find(|(col, p)| paths[..*col].contains(p))
+    {
+        // Otherwise the last column would win silently.
+        return Err(Error::input(
+            format!("{shown}:1:{}", col + 1),
+            path,
+            "this path is already a column of the table: give each path once",
+        ));
+    }
     let mut points = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| Error::csv_record(&shown, &e))?;
@@ -237,16 +281,31 @@ fn read_table(path: &Path) -> Result<Design> {
             .iter()
             .enumerate()
             .map(|(col, text)| {
-                text.parse::<f64>()
+                let at = || format!("{shown}:{line}:{}", col + 1);
+                let value = text
+                    .parse::<f64>()
                     .ok()
                     .filter(|v| v.is_finite())
                     .ok_or_else(|| {
                         Error::input(
-                            format!("{shown}:{line}:{}", col + 1),
+                            at(),
                             &paths[col],
                             format!("expected a number, found `{text}`"),
                         )
-                    })
+                    })?;
+                // Points are applied as text; a whole number of 2^63 or
+                // more would come back as "integer too large" from the
+                // scenario reader, far from this cell.
+                if value.fract() == 0.0 && value.abs() >= 2f64.powi(63) {
+                    return Err(Error::input(
+                        at(),
+                        &paths[col],
+                        format!(
+                            "{text} is out of range: table values must be below 2^63 in magnitude"
+                        ),
+                    ));
+                }
+                Ok(value)
             })
             .collect::<Result<Vec<f64>>>()?;
         points.push(point);
