@@ -636,6 +636,16 @@ fn check_mix(root: &Node, mix: &PerIssue<Schedule>, start_year: i32) -> Result<(
     Ok(())
 }
 
+/// A number as a message shows it: huge and tiny values in exponent form
+/// (Rust's plain `Display` of 1e308 runs to 309 digits).
+fn readable(v: f64) -> String {
+    if v.is_finite() && v != 0.0 && !(1e-5..1e16).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
 fn type_error(node: &Node, key: &str, expected: &str) -> Error {
     err(
         &node.origin,
@@ -858,7 +868,10 @@ fn schedule(node: &Node, key: &str, bounds: Bounds) -> Result<Schedule> {
                         &s.origin,
                         &format!("{key}.scale"),
                         format!(
-                            "scale {scale} takes {value_key} = {raw} to {scaled}, out of range: expected a value {}",
+                            "scale {} takes {value_key} = {} to {}, out of range: expected a finite value {}",
+                            readable(scale),
+                            readable(raw),
+                            readable(scaled),
                             bounds.describe()
                         ),
                     ),
