@@ -222,7 +222,10 @@ impl Study {
         }
         let design = match &scenario.sweep {
             Some(sweep) => {
-                sweep::design(sweep, scenario.seed, &scenario_path.display().to_string())?
+                // Design errors (sizes, tables) are about the sweep as a
+                // whole: they point at its `method`, or its table.
+                let origin = source.origin_of(&overrides, "sweep.method");
+                sweep::design(sweep, scenario.seed, &origin)?
             }
             None => Design::single(),
         };
