@@ -329,6 +329,7 @@ fn run_command(args: RunArgs) -> Result<()> {
                 let summary = output::summary_csv(&study.design, &runs_csv)?;
                 output::write_atomically(&folder.file("summary.csv"), summary.as_bytes())?;
             }
+            succession::folder::schema::write_datapackage(&folder.dir)?;
             Ok(finished)
         });
     progress.finish();
@@ -416,7 +417,7 @@ fn calibrate_command(args: CalibrateArgs) -> Result<()> {
     for (name, sets) in variants {
         run(calibration::variant_dir(&dir, &name), sets, false)?;
     }
-    print_out(&calibration::report(&dir, &targets)?.to_string());
+    print_out(&succession::folder::read::calibration_report(&dir, &targets)?.to_string());
     Ok(())
 }
 
@@ -551,6 +552,7 @@ fn merge_into(shards: &ShardSet, design: &Design, folder: &RunFolder) -> Result<
         &folder.file("summary.csv"),
         output::summary_csv(design, &runs_csv)?.as_bytes(),
     )?;
+    succession::folder::schema::write_datapackage(&folder.dir)?;
 
     let mut runs: Vec<RunRecord> = shards
         .manifests

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod plan;
 pub mod run;
 mod samplers;
+pub mod schema;
 pub mod state;
 pub mod stream;
 pub mod year;
