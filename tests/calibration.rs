@@ -1,7 +1,7 @@
 //! The calibration report on the shipped baseline and targets: the baseline
 //! (scaled down to 1,000 communities and 4 replicates) and the targets'
 //! variants are run through the binary into the calibration folder layout,
-//! and `succession::study::calibration::report` must find every target met but
+//! and `succession::folder::read::calibration_report` must find every target met but
 //! the documented misses, and those still missed.
 //!
 //! At full scale (10,000 communities, 10 replicates) docs/calibration.md
@@ -13,7 +13,8 @@
 mod common;
 
 use common::{root, stderr, succession};
-use succession::study::calibration::{Targets, report, variant_dir};
+use succession::folder::read::calibration_report as report;
+use succession::study::calibration::{Targets, variant_dir};
 
 #[test]
 fn shipped_baseline_meets_the_shipped_targets() {

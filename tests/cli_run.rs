@@ -26,6 +26,7 @@ fn run_writes_tidy_timeseries_and_manifest() {
     assert_eq!(
         data_tree(&scratch.path().join("out")),
         vec![
+            "datapackage.json",
             "manifest.json",
             "points.csv",
             "roster_2000.csv",
@@ -173,6 +174,7 @@ fn force_replaces_an_earlier_run_but_never_a_foreign_folder() {
     assert_eq!(
         data_tree(&scratch.path().join("out")),
         vec![
+            "datapackage.json",
             "manifest.json",
             "points.csv",
             "runs.csv",

@@ -51,6 +51,7 @@ fn grid_sweep_writes_points_timeseries_runs_and_summary() {
     assert_eq!(
         data_tree(&dir),
         vec![
+            "datapackage.json",
             "manifest.json",
             "points.csv",
             "runs.csv",
@@ -353,6 +354,7 @@ fn a_sweep_killed_at_any_moment_resumes_to_identical_files() {
         assert_eq!(
             data_tree(&scratch.path().join(&out)),
             vec![
+                "datapackage.json",
                 "manifest.json",
                 "points.csv",
                 "roster_2000.csv",

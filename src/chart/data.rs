@@ -1,11 +1,13 @@
 //! Reading a run folder for the charts: `points.csv`, `summary.csv` and the
 //! scenario part of `manifest.json` are small and read whole;
-//! `timeseries.csv` can hold millions of rows and is streamed.
+//! `timeseries.csv` can hold millions of rows and is streamed through the
+//! one reader of [`crate::folder::read`], which the calibration shares.
 //!
 //! Columns are always found by name, never by position, so the charts keep
 //! working when columns are added. Every malformed input is a
 //! [`Error::BadInput`] naming the file and, where there is one, the line.
 
+use crate::folder::read::{Timeseries, bad, csv_error, open_csv, parse_cell, parse_point};
 use crate::{Error, Result};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::collections::{BTreeMap, BTreeSet};
@@ -373,55 +375,31 @@ pub fn stream_timeseries(
     wanted: &BTreeSet<u32>,
     quantities: &[Quantity],
 ) -> Result<BTreeMap<u32, PointSeries>> {
-    let mut reader = open_csv(path)?;
-    let header = reader
-        .byte_headers()
-        .map_err(|e| csv_error(path, &e))?
-        .clone();
-    let find = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name.as_bytes())
-            .ok_or_else(|| bad(path, 1, &format!("no `{name}` column")))
-    };
-    let point_col = find("point")?;
-    let replicate_col = find("replicate")?;
-    let year_col = find("year")?;
-    let vacancy_col = find("vacancy_rate")?;
-    let quantity_cols = quantities
-        .iter()
-        .map(|q| find(q.column()))
-        .collect::<Result<Vec<_>>>()?;
+    let mut reader = Timeseries::open(path)?;
+    // Selected column 0 is the vacancy every seat share needs; quantity q
+    // is selected column q + 1.
+    let mut columns = vec!["vacancy_rate"];
+    columns.extend(quantities.iter().map(|q| q.column()));
+    reader.select(&columns)?;
 
     let mut series: BTreeMap<u32, PointSeries> = wanted
         .iter()
         .map(|&p| (p, PointSeries::default()))
         .collect();
-    let mut record = csv::ByteRecord::new();
-    let mut n_rows = 0u64;
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(path, &e))?
-    {
-        n_rows += 1;
-        let line = record.position().map_or(0, |p| p.line());
-        let text = |col: usize| std::str::from_utf8(&record[col]).unwrap_or("\u{fffd}");
-        let point = parse_point(path, line, text(point_col))?;
+    while let Some(point) = reader.next_point()? {
         let Some(point_series) = series.get_mut(&point) else {
             continue;
         };
-        let replicate = parse_integer(path, line, "replicate", text(replicate_col))?;
-        let year = parse_integer(path, line, "year", text(year_col))?;
-        let year = i32::try_from(year)
-            .map_err(|_| bad(path, line, &format!("column year: {year} is not a year")))?;
-        let vacancy = parse_cell(path, line, "vacancy_rate", text(vacancy_col))?;
-        point_series.replicates.insert(replicate as u32);
+        let replicate = reader.replicate()?;
+        let year = reader.year()?;
+        let vacancy = reader.value(0)?;
+        point_series.replicates.insert(replicate);
         let accs = point_series
             .years
             .entry(year)
             .or_insert_with(|| vec![Accumulator::default(); quantities.len()]);
-        for ((q, &col), acc) in quantities.iter().zip(&quantity_cols).zip(accs.iter_mut()) {
-            let value = parse_cell(path, line, q.column(), text(col))?;
+        for (i, (q, acc)) in quantities.iter().zip(accs.iter_mut()).enumerate() {
+            let value = reader.value(i + 1)?;
             let value = match q {
                 Quantity::Column(_) => value,
                 Quantity::SeatShare(_) => match vacancy {
@@ -435,7 +413,7 @@ pub fn stream_timeseries(
             }
         }
     }
-    if n_rows == 0 {
+    if reader.rows() == 0 {
         return Err(bad(path, 2, "no rows after the header"));
     }
     for (point, point_series) in &series {
@@ -450,83 +428,8 @@ pub fn stream_timeseries(
     Ok(series)
 }
 
-fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>> {
-    let file = std::fs::File::open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::BadInput(format!(
-                "{}: not found (charts are drawn from a run folder written by `succession run`)",
-                path.display()
-            ))
-        } else {
-            Error::io(path, e)
-        }
-    })?;
-    Ok(csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(file))
-}
-
-/// An input error at `path:line` (line 0: no line to name).
-fn bad(path: &Path, line: u64, message: &str) -> Error {
-    if line == 0 {
-        Error::BadInput(format!("{}: {message}", path.display()))
-    } else {
-        Error::BadInput(format!("{}:{line}: {message}", path.display()))
-    }
-}
-
-fn csv_error(path: &Path, error: &csv::Error) -> Error {
-    let line = error.position().map_or(0, |p| p.line());
-    let message = match error.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("{len} fields where the header has {expected_len}"),
-        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
-        csv::ErrorKind::Io(e) => format!("cannot read: {e}"),
-        _ => format!("malformed CSV: {error}"),
-    };
-    bad(path, line, &message)
-}
-
 fn line_of(record: &csv::StringRecord) -> u64 {
     record.position().map_or(0, |p| p.line())
-}
-
-fn parse_point(path: &Path, line: u64, cell: &str) -> Result<u32> {
-    let value = parse_integer(path, line, "point", cell)?;
-    u32::try_from(value).map_err(|_| {
-        bad(
-            path,
-            line,
-            &format!("column point: {value} is not a point number"),
-        )
-    })
-}
-
-fn parse_integer(path: &Path, line: u64, column: &str, cell: &str) -> Result<i64> {
-    cell.trim().parse::<i64>().map_err(|_| {
-        bad(
-            path,
-            line,
-            &format!("column {column}: cannot read {cell:?} as a whole number"),
-        )
-    })
-}
-
-/// A float cell; empty means undefined (MODEL.md section 4).
-fn parse_cell(path: &Path, line: u64, column: &str, cell: &str) -> Result<Option<f64>> {
-    let cell = cell.trim();
-    if cell.is_empty() {
-        return Ok(None);
-    }
-    match cell.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(Some(v)),
-        _ => Err(bad(
-            path,
-            line,
-            &format!("column {column}: cannot read {cell:?} as a number"),
-        )),
-    }
 }
 
 #[cfg(test)]

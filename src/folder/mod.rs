@@ -6,3 +6,5 @@
 pub mod manifest;
 pub mod merge;
 pub mod output;
+pub mod read;
+pub mod schema;

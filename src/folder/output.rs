@@ -7,6 +7,7 @@
 //! they finish (so memory does not grow with the number of runs); the final
 //! files are assembled from them in (point, replicate) order at the end.
 
+use crate::folder::schema;
 use crate::model::{self, YearMetrics};
 use crate::scenario::roster;
 use crate::study::ensemble::{RunResult, RunSink, SnapshotStream, Study};
@@ -317,7 +318,9 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
 
 /// The `timeseries.csv` header line for the model's metric columns.
 pub fn timeseries_header(metric_columns: &[String]) -> String {
-    let mut line = String::from("point,replicate,year");
+    let mut line = [schema::POINT, schema::REPLICATE, schema::YEAR]
+        .map(|c| c.name)
+        .join(",");
     for column in metric_columns {
         line.push(',');
         line.push_str(column);
@@ -350,13 +353,7 @@ pub fn write_timeseries_rows(
 
 /// The `runs.csv` header: one row per run with its summary figures.
 pub fn runs_header() -> String {
-    let mut line = String::from("point,replicate");
-    for figure in summary::FIGURES {
-        line.push(',');
-        line.push_str(figure);
-    }
-    line.push('\n');
-    line
+    schema::runs().header()
 }
 
 /// One run's `runs.csv` row: its summary figures, an undefined one empty.
@@ -374,12 +371,7 @@ pub fn runs_row(point: u32, replicate: u32, figures: &[Option<f64>]) -> String {
 
 /// `points.csv`: `point` and one column per swept path.
 pub fn points_csv(design: &Design) -> String {
-    let mut text = String::from("point");
-    for path in &design.paths {
-        text.push(',');
-        text.push_str(path);
-    }
-    text.push('\n');
+    let mut text = schema::points(&design.paths).header();
     for (i, values) in design.points.iter().enumerate() {
         text.push_str(&i.to_string());
         for v in values {
@@ -395,16 +387,7 @@ pub fn points_csv(design: &Design) -> String {
 /// swept values and, for each figure, the mean over replicates and the 95%
 /// interval (`<figure>_mean`, `<figure>_lo`, `<figure>_hi`).
 pub fn summary_csv(design: &Design, runs_csv: &str) -> Result<String> {
-    let mut text = String::from("point");
-    for path in &design.paths {
-        text.push(',');
-        text.push_str(path);
-    }
-    text.push_str(",replicates");
-    for figure in summary::FIGURES {
-        text.push_str(&format!(",{figure}_mean,{figure}_lo,{figure}_hi"));
-    }
-    text.push('\n');
+    let mut text = schema::summary(&design.paths).header();
 
     // values[point][figure] = defined values over replicates.
     let n_figures = summary::FIGURES.len();

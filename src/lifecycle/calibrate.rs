@@ -68,5 +68,5 @@ pub fn calibrate(request: &CalibrationRequest, progress: &dyn Progress) -> Resul
         let study = load_whole(&request.scenario, &sets)?;
         run_study(&run_request(out, sets, Mode::Fresh), &study, progress)?;
     }
-    calibration::report(&dir, &targets)
+    crate::folder::read::calibration_report(&dir, &targets)
 }

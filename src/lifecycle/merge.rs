@@ -71,7 +71,7 @@ fn merge_into(shards: &ShardSet, design: &Design, folder: &RunFolder) -> Result<
     for kind in output::part_kinds(&first.snapshots) {
         shards.interleave(&output::data_file(&kind), folder)?;
     }
-    write_after_assembly(folder, design)?;
+    write_after_assembly(folder, design, true)?;
 
     let mut runs: Vec<RunRecord> = shards
         .manifests

@@ -18,6 +18,7 @@ pub use run::{RunOutcome, RunRequest, run, run_study};
 
 use crate::chart::{self, ChartOptions};
 use crate::folder::output::RunFolder;
+use crate::folder::schema;
 use crate::study::Study;
 use crate::study::ensemble::{self, Estimate};
 use crate::study::sweep::Design;
@@ -78,13 +79,15 @@ pub fn human_bytes(bytes: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
-/// The files of a whole study (not a shard) written from its assembled
-/// data files, before its manifest says complete: the one list the run and
-/// the merge share. A new derived file (e.g. `datapackage.json`) is one
-/// line here.
-fn write_after_assembly(folder: &RunFolder, design: &Design) -> Result<()> {
-    folder.write_summary(design)?;
-    Ok(())
+/// The files written from a folder's assembled data files, before its
+/// manifest says complete: the one list the run and the merge share.
+/// `summary.csv` summarises a whole study, so a shard has none;
+/// `datapackage.json` describes whatever CSV the folder then holds.
+fn write_after_assembly(folder: &RunFolder, design: &Design, whole: bool) -> Result<()> {
+    if whole {
+        folder.write_summary(design)?;
+    }
+    schema::write_datapackage(&folder.dir)
 }
 
 /// The files of a whole study drawn once its manifest is complete (the

@@ -191,9 +191,7 @@ pub fn run_study(
         .install(|| study.execute(&folder, &pending, &|_| progress.run_done()))
         .and_then(|finished| {
             folder.assemble_study(study)?;
-            if shard.is_none() {
-                write_after_assembly(&folder, &study.design)?;
-            }
+            write_after_assembly(&folder, &study.design, shard.is_none())?;
             Ok(finished)
         });
     progress.finish();

@@ -9,55 +9,260 @@
 
 use super::params::{Cohort, IssueType, Parameters};
 
+use super::schema::{Column, Field, FieldType};
 use super::state::{Community, ExitReason};
 
-/// The skills in the order of the `mean_<skill>` columns.
+/// The skills in the order of the `<skill>` family members.
 const SKILLS: [&str; 3] = ["knowledge", "experience", "trust"];
+
+/// A metric column (MODEL.md section 4): its declaration and how its value
+/// comes from the year's tally. A family (a name with placeholders) is one
+/// entry whose value takes the member's indices, outer placeholder first.
+#[derive(Clone, Copy)]
+pub struct Metric {
+    /// Name (or template), type, unit and meaning.
+    pub column: Column,
+    value: fn(&Observed<'_>, usize, usize) -> Option<f64>,
+}
+
+impl std::fmt::Debug for Metric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.column.fmt(f)
+    }
+}
+
+/// What a metric's value is computed from: the year's total tally and the
+/// figures that need all communities at once.
+struct Observed<'a> {
+    tally: &'a Tally,
+    /// The 10th, 50th and 90th percentiles of capacity.
+    capacity: [Option<f64>; 3],
+    issues: u64,
+    resolved: u64,
+    escalated: u64,
+}
+
+const fn metric(
+    name: &'static str,
+    field_type: FieldType,
+    unit: &'static str,
+    meaning: &'static str,
+    value: fn(&Observed<'_>, usize, usize) -> Option<f64>,
+) -> Metric {
+    Metric {
+        column: Column {
+            name,
+            field_type,
+            unit,
+            meaning,
+        },
+        value,
+    }
+}
+
+use FieldType::{Integer, Number};
+
+/// Every metric, in the order of the `timeseries.csv` columns: a new metric
+/// is one entry here (the README table and `datapackage.json` follow).
+pub const METRICS: &[Metric] = &[
+    metric(
+        "capacity_mean",
+        Number,
+        "share of issues",
+        "mean governance capacity G over communities (expected share of arising issues resolved; from the state at the start of the year)",
+        |o, _, _| ratio(o.tally.capacity_sum, o.tally.communities),
+    ),
+    metric(
+        "capacity_p10",
+        Number,
+        "share of issues",
+        "10th percentile of G over communities (linear interpolation between order statistics)",
+        |o, _, _| o.capacity[0],
+    ),
+    metric(
+        "capacity_p50",
+        Number,
+        "share of issues",
+        "median of G over communities (linear interpolation between order statistics)",
+        |o, _, _| o.capacity[1],
+    ),
+    metric(
+        "capacity_p90",
+        Number,
+        "share of issues",
+        "90th percentile of G over communities (linear interpolation between order statistics)",
+        |o, _, _| o.capacity[2],
+    ),
+    metric(
+        "resolution_rate",
+        Number,
+        "share of issues",
+        "issues resolved / issues arising, over all communities",
+        |o, _, _| ratio(o.resolved as f64, o.issues),
+    ),
+    metric(
+        "escalations_per_1000",
+        Number,
+        "per 1000 issues",
+        "escalated issues per 1000 issues arising",
+        |o, _, _| ratio(1000.0 * o.escalated as f64, o.issues),
+    ),
+    metric(
+        "vacancy_rate",
+        Number,
+        "share of seats",
+        "vacant seats / all seats at the end of the year",
+        |o, _, _| ratio((o.tally.seats - o.tally.seated) as f64, o.tally.seats),
+    ),
+    metric(
+        "share_<cohort>",
+        Number,
+        "share of seated leaders",
+        "share of seated leaders in the <cohort> cohort at the end of the year",
+        |o, cohort, _| ratio(o.tally.seated_by_cohort[cohort] as f64, o.tally.seated),
+    ),
+    metric(
+        "mean_age",
+        Number,
+        "years",
+        "mean age of seated leaders",
+        |o, _, _| ratio(o.tally.age_sum, o.tally.seated),
+    ),
+    metric(
+        "mean_<skill>",
+        Number,
+        "skill in [0, 1]",
+        "mean <skill> of seated leaders",
+        |o, skill, _| ratio(o.tally.skill_sum[skill], o.tally.seated),
+    ),
+    metric(
+        "share_educated",
+        Number,
+        "share of seated leaders",
+        "share of seated leaders with knowledge ≥ `observe.educated_threshold` (stand-in for \"college or above\")",
+        |o, _, _| ratio(o.tally.educated as f64, o.tally.seated),
+    ),
+    metric(
+        "entries_<channel>",
+        Integer,
+        "leaders",
+        "leaders who took a seat this year through the <channel> channel (recruitment and election challengers)",
+        |o, channel, _| Some(o.tally.entries[channel] as f64),
+    ),
+    metric(
+        "exits_<reason>",
+        Integer,
+        "leaders",
+        "leaders who left a seat this year by <reason>",
+        |o, reason, _| Some(o.tally.exits[reason] as f64),
+    ),
+    metric(
+        "no_mentor_share",
+        Number,
+        "share of communities",
+        "share of communities where no seated leader has experience ≥ `mentoring.threshold` (an empty team included): transmission broken",
+        |o, _, _| ratio(o.tally.no_mentor as f64, o.tally.communities),
+    ),
+    metric(
+        "resolution_<issue>",
+        Number,
+        "share of issues",
+        "resolved / arising <issue> issues",
+        |o, issue, _| ratio(o.tally.resolved[issue] as f64, o.tally.issues[issue]),
+    ),
+    metric(
+        "mean_<skill>_<cohort>",
+        Number,
+        "skill in [0, 1]",
+        "mean <skill> of seated leaders of the <cohort> cohort",
+        |o, skill, cohort| {
+            ratio(
+                o.tally.skill_sum_by_cohort[skill][cohort],
+                o.tally.seated_by_cohort[cohort],
+            )
+        },
+    ),
+];
+
+/// The placeholders of a column template, in order (at most two).
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('<') {
+        let Some(len) = rest[start..].find('>') else {
+            break;
+        };
+        found.push(&rest[start..start + len + 1]);
+        rest = &rest[start + len + 1..];
+    }
+    found
+}
+
+/// The members of a family placeholder, in column order; `<channel>` takes
+/// the scenario's channels. `None` for an unknown placeholder.
+pub fn members<'a>(placeholder: &str, channels: &[&'a str]) -> Option<Vec<&'a str>> {
+    Some(match placeholder {
+        "<channel>" => channels.to_vec(),
+        "<cohort>" => Cohort::ALL.iter().map(|c| c.name()).collect(),
+        "<skill>" => SKILLS.to_vec(),
+        "<reason>" => ExitReason::ALL.iter().map(|r| r.name()).collect(),
+        "<issue>" => IssueType::ALL.iter().map(|i| i.name()).collect(),
+        _ => return None,
+    })
+}
+
+/// Member counts of a template's (outer, inner) placeholders; 1 where there
+/// is none. Counts only, so the yearly row builds no strings.
+fn member_counts(template: &str, n_channels: usize) -> (usize, usize) {
+    let count = |placeholder: Option<&&str>| match placeholder {
+        None => 1,
+        Some(&"<channel>") => n_channels,
+        Some(p) => members(p, &[]).expect("declared placeholder").len(),
+    };
+    let found = placeholders(template);
+    (count(found.first()), count(found.get(1)))
+}
+
+/// The concrete fields of `column` for a scenario with `channels`: one per
+/// member of its family (outer placeholder slowest), placeholders replaced
+/// in the name and the meaning.
+pub fn expand(column: &Column, channels: &[&str]) -> Vec<Field> {
+    let mut fields = vec![column.field()];
+    for placeholder in placeholders(column.name) {
+        let names = members(placeholder, channels).expect("declared placeholder");
+        fields = fields
+            .iter()
+            .flat_map(|field| {
+                names.iter().map(move |member| Field {
+                    name: field.name.replacen(placeholder, member, 1),
+                    meaning: field.meaning.replace(placeholder, member),
+                    ..field.clone()
+                })
+            })
+            .collect();
+    }
+    fields
+}
+
+/// The metric fields for a scenario with `channels`, in output order.
+pub fn metric_fields(channels: &[&str]) -> Vec<Field> {
+    METRICS
+        .iter()
+        .flat_map(|metric| expand(&metric.column, channels))
+        .collect()
+}
 
 /// The metric column names for `parameters`, in output order.
 pub fn metric_columns(parameters: &Parameters) -> Vec<String> {
-    let mut columns: Vec<String> = [
-        "capacity_mean",
-        "capacity_p10",
-        "capacity_p50",
-        "capacity_p90",
-        "resolution_rate",
-        "escalations_per_1000",
-        "vacancy_rate",
-        "share_revolutionary",
-        "share_experience",
-        "share_knowledge",
-        "mean_age",
-        "mean_knowledge",
-        "mean_experience",
-        "mean_trust",
-        "share_educated",
-    ]
-    .map(String::from)
-    .into();
-    columns.extend(
-        parameters
-            .channels
-            .iter()
-            .map(|channel| format!("entries_{}", channel.name)),
-    );
-    columns.extend(
-        ExitReason::ALL
-            .iter()
-            .map(|reason| format!("exits_{}", reason.name())),
-    );
-    columns.push("no_mentor_share".into());
-    columns.extend(
-        IssueType::ALL
-            .iter()
-            .map(|issue| format!("resolution_{}", issue.name())),
-    );
-    for skill in SKILLS {
-        for cohort in Cohort::ALL {
-            columns.push(format!("mean_{skill}_{}", cohort.name()));
-        }
-    }
-    columns
+    let channels: Vec<&str> = parameters
+        .channels
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    metric_fields(&channels)
+        .into_iter()
+        .map(|field| field.name)
+        .collect()
 }
 
 /// One row of metrics (MODEL.md section 4) for one year of one run.
@@ -236,42 +441,27 @@ impl YearMetrics {
     /// The row for `year` from the year's total tally and the capacity of
     /// every community (reordered: it is scratch space afterwards).
     pub fn from_tally(year: i32, tally: &Tally, capacities: &mut [f64]) -> YearMetrics {
-        let count = |n: u64| Some(n as f64);
+        let observed = Observed {
+            tally,
+            capacity: [0.1, 0.5, 0.9].map(|p| percentile(capacities, p)),
+            issues: tally.issues.iter().sum(),
+            resolved: tally.resolved.iter().sum(),
+            escalated: tally.escalated.iter().sum(),
+        };
         let mut values = Vec::with_capacity(29 + tally.entries.len());
-        values.push(ratio(tally.capacity_sum, tally.communities));
-        for p in [0.1, 0.5, 0.9] {
-            values.push(percentile(capacities, p));
-        }
-        let issues: u64 = tally.issues.iter().sum();
-        let resolved: u64 = tally.resolved.iter().sum();
-        let escalated: u64 = tally.escalated.iter().sum();
-        values.push(ratio(resolved as f64, issues));
-        values.push(ratio(1000.0 * escalated as f64, issues));
-        values.push(ratio((tally.seats - tally.seated) as f64, tally.seats));
-        for n in tally.seated_by_cohort {
-            values.push(ratio(n as f64, tally.seated));
-        }
-        values.push(ratio(tally.age_sum, tally.seated));
-        for sum in tally.skill_sum {
-            values.push(ratio(sum, tally.seated));
-        }
-        values.push(ratio(tally.educated as f64, tally.seated));
-        values.extend(tally.entries.iter().map(|&n| count(n)));
-        values.extend(tally.exits.iter().map(|&n| count(n)));
-        values.push(ratio(tally.no_mentor as f64, tally.communities));
-        for (r, n) in tally.resolved.iter().zip(&tally.issues) {
-            values.push(ratio(*r as f64, *n));
-        }
-        for by_cohort in &tally.skill_sum_by_cohort {
-            for (sum, n) in by_cohort.iter().zip(&tally.seated_by_cohort) {
-                values.push(ratio(*sum, *n));
+        for metric in METRICS {
+            let (outer, inner) = member_counts(metric.column.name, tally.entries.len());
+            for i in 0..outer {
+                for j in 0..inner {
+                    values.push((metric.value)(&observed, i, j));
+                }
             }
         }
         YearMetrics {
             year,
             values,
-            issues,
-            escalations: escalated,
+            issues: observed.issues,
+            escalations: observed.escalated,
         }
     }
 }

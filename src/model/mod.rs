@@ -25,6 +25,7 @@ pub mod params;
 pub mod plan;
 pub mod run;
 mod samplers;
+pub mod schema;
 pub mod state;
 pub mod stream;
 pub mod year;

@@ -51,7 +51,10 @@ pub(crate) fn channel(name: &str, cohort: Cohort, supply: f64) -> Channel {
 /// communities, with three channels (`enterprise`, `revolution`, `school`).
 /// Test code only: the model itself imports nothing from the scenario layer.
 pub(crate) fn parameters() -> Parameters {
-    from_defaults(SCENARIO, "testing::parameters")
-        .expect("the test scenario resolves")
-        .parameters()
+    scenario().parameters()
+}
+
+/// The same defaults as a resolved scenario, for the study layer's tests.
+pub(crate) fn scenario() -> crate::scenario::Scenario {
+    from_defaults(SCENARIO, "testing::scenario").expect("the test scenario resolves")
 }

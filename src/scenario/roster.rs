@@ -6,27 +6,86 @@
 //! tenure, knowledge, experience, trust`; an empty seat is a row whose
 //! leader fields (cohort to trust) are all empty.
 
+use crate::model::schema::{
+    Column, FieldType,
+    FieldType::{Integer, Number, String as Text},
+};
 use crate::model::{Community, Leader};
 use crate::scenario::{Cohort, Kind, Scenario};
 use crate::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
-/// The roster columns, in order.
-pub const COLUMNS: [&str; 12] = [
-    "point",
-    "replicate",
-    "community",
-    "kind",
-    "seat",
-    "cohort",
-    "channel",
-    "age",
-    "tenure",
-    "knowledge",
-    "experience",
-    "trust",
+/// The roster columns, in order, with their types, units and meanings.
+pub const FIELDS: [Column; 12] = [
+    column("point", Integer, "", "parameter point (0 without a sweep)"),
+    column("replicate", Integer, "", "replicate, from 0"),
+    column("community", Integer, "", "community index, from 0"),
+    column("kind", Text, "", "community kind: `urban` or `rural`"),
+    column(
+        "seat",
+        Integer,
+        "",
+        "seat index within the community, from 0",
+    ),
+    column(
+        "cohort",
+        Text,
+        "",
+        "elite cohort of the seated leader: `revolutionary`, `experience` or `knowledge` (empty: a vacant seat)",
+    ),
+    column(
+        "channel",
+        Text,
+        "",
+        "the channel through which the leader took the seat (empty: a vacant seat)",
+    ),
+    column("age", Number, "years", "the leader's age"),
+    column(
+        "tenure",
+        Integer,
+        "years",
+        "years the leader has held the seat",
+    ),
+    column(
+        "knowledge",
+        Number,
+        "skill in [0, 1]",
+        "the leader's knowledge",
+    ),
+    column(
+        "experience",
+        Number,
+        "skill in [0, 1]",
+        "the leader's experience",
+    ),
+    column("trust", Number, "skill in [0, 1]", "the leader's trust"),
 ];
+
+/// The roster column names, in order (those of [`FIELDS`]).
+pub const COLUMNS: [&str; 12] = {
+    let mut names = [""; 12];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = FIELDS[i].name;
+        i += 1;
+    }
+    names
+};
+
+const fn column(
+    name: &'static str,
+    field_type: FieldType,
+    unit: &'static str,
+    meaning: &'static str,
+) -> Column {
+    Column {
+        name,
+        field_type,
+        unit,
+        meaning,
+    }
+}
 
 /// The communities of each replicate held in a roster file.
 #[derive(Clone, Debug)]

@@ -1,7 +1,9 @@
 //! Calibration targets and the calibration report: read a targets file
-//! (`scenarios/targets.toml`), compute each target's model value from
-//! finished run folders, and print the figure, the model's value with its
-//! 95% interval over replicates, and the miss.
+//! (`scenarios/targets.toml`), compute each target's model value from the
+//! timeseries of finished runs, and print the figure, the model's value with
+//! its 95% interval over replicates, and the miss. The run folders are read
+//! by the folder layer ([`crate::folder::read::calibration_report`]); this
+//! module only compares the values it returns.
 //!
 //! A target names a `timeseries.csv` column, a year or a span of years and a
 //! statistic over the span (mean, min or max), computed per replicate of
@@ -218,21 +220,55 @@ impl Report {
     }
 }
 
-/// The calibration report of the base run in `run_dir` (its
-/// `timeseries.csv`) and of the variant runs in [`variant_dir`], point 0.
-pub fn report(run_dir: &Path, targets: &Targets) -> Result<Report> {
-    let base = Series::read(run_dir)?;
-    let mut variants = BTreeMap::new();
-    for name in targets.targets.iter().filter_map(|t| t.contrast.as_ref()) {
-        if !variants.contains_key(name) {
-            variants.insert(name.clone(), Series::read(&variant_dir(run_dir, name))?);
+/// Point 0 of one run folder's `timeseries.csv`, as the folder layer reads
+/// it ([`crate::folder::read::calibration_series`]): per replicate, per
+/// year, the values of the columns the targets name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// Where the values were read from, for messages.
+    pub origin: String,
+    /// The columns, in the order of each year's values.
+    pub columns: Vec<String>,
+    /// `replicates[r]` = (year, values) in file order.
+    pub replicates: Vec<Vec<(i32, Vec<Option<f64>>)>>,
+}
+
+impl Targets {
+    /// Every column a target names (metric and `over`), each once, in
+    /// order of first mention: what the folder layer reads.
+    pub fn columns(&self) -> Vec<String> {
+        let mut columns: Vec<String> = Vec::new();
+        for target in &self.targets {
+            for name in std::iter::once(&target.metric).chain(&target.over) {
+                if !columns.contains(name) {
+                    columns.push(name.clone());
+                }
+            }
         }
+        columns
     }
+}
+
+/// The calibration report: each target's statistic per replicate of
+/// `base` (minus the variant's, paired by replicate, for a contrast),
+/// pooled into a mean with its t interval and compared with the figure.
+/// `variants` holds every variant a contrast names.
+pub fn compare(
+    targets: &Targets,
+    base: &Series,
+    variants: &BTreeMap<String, Series>,
+) -> Result<Report> {
     let mut rows = Vec::new();
     for target in &targets.targets {
         let mut values = base.per_replicate(target)?;
         if let Some(name) = &target.contrast {
-            let other = variants[name].per_replicate(target)?;
+            let variant = variants.get(name).ok_or_else(|| {
+                Error::Runtime(format!(
+                    "target {:?}: variant {name:?} was not read",
+                    target.name
+                ))
+            })?;
+            let other = variant.per_replicate(target)?;
             if other.len() != values.len() {
                 return Err(Error::Runtime(format!(
                     "target {:?}: the base run has {} replicates, variant {name:?} {}",
@@ -269,66 +305,12 @@ pub fn report(run_dir: &Path, targets: &Targets) -> Result<Report> {
     Ok(Report { rows })
 }
 
-/// Point 0 of a run folder's timeseries.csv: per replicate, per year, the
-/// cells by column.
-struct Series {
-    path: PathBuf,
-    columns: Vec<String>,
-    /// `replicates[r]` = (year, cells) in year order.
-    replicates: Vec<Vec<(i32, Vec<Option<f64>>)>>,
-}
-
 impl Series {
-    fn read(dir: &Path) -> Result<Series> {
-        let path = dir.join("timeseries.csv");
-        let runtime = |message: String| Error::Runtime(format!("{}: {message}", path.display()));
-        let mut reader = csv::Reader::from_path(&path).map_err(|e| runtime(e.to_string()))?;
-        let columns: Vec<String> = reader
-            .headers()
-            .map_err(|e| runtime(e.to_string()))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        if columns.len() < 3 || columns[..3] != ["point", "replicate", "year"] {
-            return Err(runtime(
-                "not a timeseries.csv (point, replicate, year)".into(),
-            ));
-        }
-        let mut replicates: Vec<Vec<(i32, Vec<Option<f64>>)>> = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| runtime(e.to_string()))?;
-            let int = |i: usize| {
-                record[i]
-                    .parse::<i64>()
-                    .map_err(|e| runtime(format!("{}: {e}", columns[i])))
-            };
-            if int(0)? != 0 {
-                continue;
-            }
-            let replicate = int(1)? as usize;
-            let year = int(2)? as i32;
-            let cells = record.iter().map(|c| c.parse().ok()).collect();
-            if replicates.len() <= replicate {
-                replicates.resize_with(replicate + 1, Vec::new);
-            }
-            replicates[replicate].push((year, cells));
-        }
-        if replicates.is_empty() {
-            return Err(runtime("no rows of point 0".into()));
-        }
-        Ok(Series {
-            path,
-            columns,
-            replicates,
-        })
-    }
-
     fn column(&self, name: &str, target: &Target) -> Result<usize> {
         self.columns.iter().position(|c| c == name).ok_or_else(|| {
             Error::BadInput(format!(
                 "target {:?}: {} has no column {name:?}",
-                target.name,
-                self.path.display()
+                target.name, self.origin
             ))
         })
     }
@@ -349,8 +331,7 @@ impl Series {
                 let missing = || {
                     Error::Runtime(format!(
                         "target {:?}: {} has an empty cell in replicate {replicate}, year {year}",
-                        target.name,
-                        self.path.display()
+                        target.name, self.origin
                     ))
                 };
                 let mut value = cells[metric].ok_or_else(missing)?;
@@ -366,8 +347,7 @@ impl Series {
             if values.len() != (to - from + 1) as usize {
                 return Err(Error::Runtime(format!(
                     "target {:?}: {} lacks some of the years {from}-{to} in replicate {replicate}",
-                    target.name,
-                    self.path.display()
+                    target.name, self.origin
                 )));
             }
             out.push(match target.stat {
@@ -508,47 +488,48 @@ source = "criterion"
         assert!(Targets::parse(unknown, "t").is_err());
     }
 
-    fn write_timeseries(dir: &Path, rows: &[(u32, i32, f64, f64)]) {
-        std::fs::create_dir_all(dir).unwrap();
-        let mut text = String::from("point,replicate,year,capacity_mean,mean_age\n");
-        for (r, y, c, a) in rows {
-            text.push_str(&format!("0,{r},{y},{c},{a}\n"));
+    /// Point 0 with columns capacity_mean and mean_age.
+    fn series(rows: &[(usize, i32, f64, f64)]) -> Series {
+        let mut replicates: Vec<Vec<(i32, Vec<Option<f64>>)>> = Vec::new();
+        for &(r, y, c, a) in rows {
+            if replicates.len() <= r {
+                replicates.resize_with(r + 1, Vec::new);
+            }
+            replicates[r].push((y, vec![Some(c), Some(a)]));
         }
-        std::fs::write(dir.join("timeseries.csv"), text).unwrap();
+        Series {
+            origin: "t/timeseries.csv".into(),
+            columns: vec!["capacity_mean".into(), "mean_age".into()],
+            replicates,
+        }
     }
 
     #[test]
     fn report_computes_means_minima_contrasts_and_misses() {
-        let dir = tempfile::tempdir().unwrap();
-        let base = dir.path();
-        write_timeseries(
-            base,
-            &[
-                (0, 2000, 0.8, 40.0),
-                (0, 2001, 0.7, 40.0),
-                (0, 2002, 0.9, 40.0),
-                (0, 2010, 0.9, 50.0),
-                (1, 2000, 0.8, 40.0),
-                (1, 2001, 0.75, 40.0),
-                (1, 2002, 0.9, 40.0),
-                (1, 2010, 0.9, 48.0),
-            ],
-        );
-        write_timeseries(
-            &variant_dir(base, "cut"),
-            &[
-                (0, 2000, 0.6, 40.0),
-                (0, 2001, 0.65, 40.0),
-                (0, 2002, 0.7, 40.0),
-                (0, 2010, 0.9, 50.0),
-                (1, 2000, 0.6, 40.0),
-                (1, 2001, 0.7, 40.0),
-                (1, 2002, 0.7, 40.0),
-                (1, 2010, 0.9, 48.0),
-            ],
-        );
+        let base = series(&[
+            (0, 2000, 0.8, 40.0),
+            (0, 2001, 0.7, 40.0),
+            (0, 2002, 0.9, 40.0),
+            (0, 2010, 0.9, 50.0),
+            (1, 2000, 0.8, 40.0),
+            (1, 2001, 0.75, 40.0),
+            (1, 2002, 0.9, 40.0),
+            (1, 2010, 0.9, 48.0),
+        ]);
+        let cut = series(&[
+            (0, 2000, 0.6, 40.0),
+            (0, 2001, 0.65, 40.0),
+            (0, 2002, 0.7, 40.0),
+            (0, 2010, 0.9, 50.0),
+            (1, 2000, 0.6, 40.0),
+            (1, 2001, 0.7, 40.0),
+            (1, 2002, 0.7, 40.0),
+            (1, 2010, 0.9, 48.0),
+        ]);
+        let variants = BTreeMap::from([("cut".to_string(), cut)]);
         let targets = Targets::parse(FILE, "t").unwrap();
-        let report = report(base, &targets).unwrap();
+        assert_eq!(targets.columns(), ["mean_age", "capacity_mean"]);
+        let report = compare(&targets, &base, &variants).unwrap();
         // Age: mean of 50 and 48 = 49, above the range's 46.8.
         assert!((report.rows[0].model - 49.0).abs() < 1e-12);
         assert!((report.rows[0].miss - 2.2).abs() < 1e-12);

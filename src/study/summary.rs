@@ -3,21 +3,82 @@
 //! `mean ± t(0.975, n−1) · sd / √n` (`summary.csv`; empty when n = 1).
 
 use crate::model::YearMetrics;
+use crate::model::schema::{Column, FieldType, FieldType::Integer, FieldType::Number};
 use crate::scenario::Scenario;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-/// The summary figures of one run, in output order.
-pub const FIGURES: [&str; 9] = [
-    "final_capacity",
-    "trough_capacity",
-    "trough_year",
-    "policy_capacity",
-    "final_share_revolutionary",
-    "final_share_experience",
-    "final_share_knowledge",
-    "final_vacancy_rate",
-    "escalations_per_1000",
+/// The summary figures of one run, in output order (`runs.csv`; each gives
+/// `<figure>_mean`, `_lo` and `_hi` in `summary.csv`).
+pub const FIGURES: [Column; 9] = [
+    figure(
+        "final_capacity",
+        Number,
+        "share of issues",
+        "`capacity_mean` in the last year",
+    ),
+    figure(
+        "trough_capacity",
+        Number,
+        "share of issues",
+        "the lowest `capacity_mean` after the first `observe.burn_in` years (default 10): the succession trough",
+    ),
+    figure(
+        "trough_year",
+        Integer,
+        "calendar year",
+        "the year of `trough_capacity` (the earliest on ties)",
+    ),
+    figure(
+        "policy_capacity",
+        Number,
+        "share of issues",
+        "mean `capacity_mean` over the years of `policy_window`",
+    ),
+    figure(
+        "final_share_revolutionary",
+        Number,
+        "share of seated leaders",
+        "`share_revolutionary` in the last year",
+    ),
+    figure(
+        "final_share_experience",
+        Number,
+        "share of seated leaders",
+        "`share_experience` in the last year",
+    ),
+    figure(
+        "final_share_knowledge",
+        Number,
+        "share of seated leaders",
+        "`share_knowledge` in the last year",
+    ),
+    figure(
+        "final_vacancy_rate",
+        Number,
+        "share of seats",
+        "`vacancy_rate` in the last year",
+    ),
+    figure(
+        "escalations_per_1000",
+        Number,
+        "per 1000 issues",
+        "escalations per 1000 issues pooled over the whole run",
+    ),
 ];
+
+const fn figure(
+    name: &'static str,
+    field_type: FieldType,
+    unit: &'static str,
+    meaning: &'static str,
+) -> Column {
+    Column {
+        name,
+        field_type,
+        unit,
+        meaning,
+    }
+}
 
 /// One run's figures, in [`FIGURES`] order (`None` where undefined, e.g. a
 /// final cohort share when no seat is filled).
@@ -59,6 +120,7 @@ pub fn run_figures(
     let escalations: u64 = rows.iter().map(|r| r.escalations).sum();
     let escalations_per_1000 = (issues > 0).then(|| 1000.0 * escalations as f64 / issues as f64);
 
+    // In FIGURES order; a test holds the two lists to the same length.
     vec![
         final_of("capacity_mean"),
         trough.map(|t| t.0),
@@ -105,5 +167,12 @@ mod tests {
         assert!((lo.unwrap() - (1.0 - half)).abs() < 1e-6, "{lo:?}");
         assert_eq!(interval(&[3.0]), Some((3.0, None, None)));
         assert_eq!(interval(&[]), None);
+    }
+
+    #[test]
+    fn every_declared_figure_is_computed() {
+        let scenario = crate::model::testing::scenario();
+        let columns = crate::model::metric_columns(&scenario.parameters());
+        assert_eq!(run_figures(&scenario, &columns, &[]).len(), FIGURES.len());
     }
 }

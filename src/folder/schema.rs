@@ -1,0 +1,438 @@
+//! The typed schema of every CSV file of a run folder, assembled from the
+//! declarations below it: the model's metrics
+//! ([`crate::model::metrics::METRICS`]), the study's figures
+//! ([`crate::study::summary::FIGURES`]) and the roster columns
+//! ([`crate::scenario::roster::FIELDS`]). The writers take their headers
+//! from here, the README's column tables are generated from here (a test
+//! holds them equal), and every run folder gets a `datapackage.json`
+//! (Frictionless Data Package) built from here, so that pandas, polars, R
+//! and frictionless read each column with its true type, also a column
+//! whose cells happen to be all empty.
+
+use crate::model::metrics::{self, METRICS};
+use crate::model::schema::{Column, Field, FieldType};
+use crate::scenario::roster;
+use crate::study::summary::FIGURES;
+use crate::{Error, Result};
+use serde_json::{Value, json};
+use std::io::BufRead;
+use std::path::Path;
+
+/// The name of the Data Package descriptor in a run folder.
+pub const DATAPACKAGE: &str = "datapackage.json";
+
+/// `point`: the column every file starts with.
+pub const POINT: Column = Column {
+    name: "point",
+    field_type: FieldType::Integer,
+    unit: "",
+    meaning: "parameter point (0 without a sweep)",
+};
+
+/// `replicate`: the second column of the per-run files.
+pub const REPLICATE: Column = Column {
+    name: "replicate",
+    field_type: FieldType::Integer,
+    unit: "",
+    meaning: "replicate, from 0",
+};
+
+/// `year`: the third column of `timeseries.csv`.
+pub const YEAR: Column = Column {
+    name: "year",
+    field_type: FieldType::Integer,
+    unit: "calendar year",
+    meaning: "calendar year",
+};
+
+/// `replicates` in `summary.csv`.
+const REPLICATES: Column = Column {
+    name: "replicates",
+    field_type: FieldType::Integer,
+    unit: "",
+    meaning: "replicates whose figures the row pools",
+};
+
+/// One CSV file of a run folder: its name and its columns in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    /// The file name inside the run folder.
+    pub path: String,
+    /// What one row is.
+    pub description: String,
+    /// The columns, in file order.
+    pub fields: Vec<Field>,
+    /// The columns that identify a row.
+    pub primary_key: Vec<&'static str>,
+}
+
+impl Resource {
+    /// The header line, with its newline.
+    pub fn header(&self) -> String {
+        let mut line = self
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        line.push('\n');
+        line
+    }
+
+    /// The column names, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.fields.iter().map(|f| f.name.as_str()).collect()
+    }
+
+    /// The Data Package resource (`tabular-data-resource`).
+    fn to_json(&self) -> Value {
+        let fields: Vec<Value> = self
+            .fields
+            .iter()
+            .map(|f| {
+                let mut field = json!({
+                    "name": f.name,
+                    "type": f.field_type.name(),
+                    "description": f.meaning,
+                });
+                if !f.unit.is_empty() {
+                    field["unit"] = json!(f.unit);
+                }
+                field
+            })
+            .collect();
+        let mut schema = json!({
+            "fields": fields,
+            "missingValues": [""],
+            "primaryKey": self.primary_key,
+        });
+        if self.path != "points.csv" {
+            schema["foreignKeys"] = json!([{
+                "fields": "point",
+                "reference": {"resource": "points", "fields": "point"}
+            }]);
+        }
+        json!({
+            "name": self.path.trim_end_matches(".csv"),
+            "path": self.path,
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "description": self.description,
+            "dialect": {"delimiter": ",", "header": true},
+            "schema": schema,
+        })
+    }
+}
+
+/// The fields of the swept paths in `points.csv` and `summary.csv`.
+fn swept(paths: &[String]) -> impl Iterator<Item = Field> + '_ {
+    paths.iter().map(|path| Field {
+        name: path.clone(),
+        field_type: FieldType::Number,
+        unit: String::new(),
+        meaning: format!("the value of the scenario parameter `{path}` at this point"),
+    })
+}
+
+/// `timeseries.csv` for a scenario with `channels` (in scenario order).
+pub fn timeseries(channels: &[&str]) -> Resource {
+    let mut fields: Vec<Field> = [POINT, REPLICATE, YEAR].iter().map(Column::field).collect();
+    fields.extend(metrics::metric_fields(channels));
+    Resource {
+        path: "timeseries.csv".into(),
+        description: "one row per (point, replicate, year): the metrics of MODEL.md section 4 at the end of the year".into(),
+        fields,
+        primary_key: vec!["point", "replicate", "year"],
+    }
+}
+
+/// `runs.csv`: one row per run with its summary figures.
+pub fn runs() -> Resource {
+    let mut fields: Vec<Field> = [POINT, REPLICATE].iter().map(Column::field).collect();
+    fields.extend(FIGURES.iter().map(Column::field));
+    Resource {
+        path: "runs.csv".into(),
+        description: "one row per (point, replicate): the run's summary figures".into(),
+        fields,
+        primary_key: vec!["point", "replicate"],
+    }
+}
+
+/// `points.csv`: `point` and one column per swept path.
+pub fn points(paths: &[String]) -> Resource {
+    let mut fields = vec![POINT.field()];
+    fields.extend(swept(paths));
+    Resource {
+        path: "points.csv".into(),
+        description: "one row per parameter point: the values of the swept scenario parameters"
+            .into(),
+        fields,
+        primary_key: vec!["point"],
+    }
+}
+
+/// The `summary.csv` columns of one figure: mean and 95% interval.
+pub fn summary_fields(figure: &Column) -> [Field; 3] {
+    let field = |suffix: &str, what: &str| Field {
+        name: format!("{}_{suffix}", figure.name),
+        // A mean of whole numbers (a trough year) is not a whole number.
+        field_type: FieldType::Number,
+        unit: figure.unit.to_string(),
+        meaning: format!("{what} of `{}` over replicates", figure.name),
+    };
+    [
+        field("mean", "mean"),
+        field(
+            "lo",
+            "lower end of the 95% t interval (empty with one replicate) of the mean",
+        ),
+        field(
+            "hi",
+            "upper end of the 95% t interval (empty with one replicate) of the mean",
+        ),
+    ]
+}
+
+/// `summary.csv`: point, swept values, replicates, then each figure's
+/// mean and interval.
+pub fn summary(paths: &[String]) -> Resource {
+    let mut fields = vec![POINT.field()];
+    fields.extend(swept(paths));
+    fields.push(REPLICATES.field());
+    fields.extend(FIGURES.iter().flat_map(summary_fields));
+    Resource {
+        path: "summary.csv".into(),
+        description:
+            "one row per parameter point: each summary figure's mean over replicates and 95% interval"
+                .into(),
+        fields,
+        primary_key: vec!["point"],
+    }
+}
+
+/// `roster_<year>.csv`.
+pub fn roster(year: i32) -> Resource {
+    Resource {
+        path: format!("roster_{year}.csv"),
+        description: format!("one row per seat at the end of {year}"),
+        fields: roster::FIELDS.iter().map(Column::field).collect(),
+        primary_key: vec!["point", "replicate", "community", "seat"],
+    }
+}
+
+/// The schema of the CSV file `name` whose header is `columns`, checked
+/// against the declarations: the swept paths and channels are taken from
+/// the header, everything else must be exactly as declared. `None` for a
+/// file that is not a run folder's CSV.
+pub fn resource_of(name: &str, columns: &[&str]) -> Option<Resource> {
+    let paths = |range: &[&str]| range.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let resource = match name {
+        "timeseries.csv" => {
+            let channels: Vec<&str> = columns
+                .iter()
+                .filter_map(|c| c.strip_prefix("entries_"))
+                .collect();
+            timeseries(&channels)
+        }
+        "runs.csv" => runs(),
+        "points.csv" => points(&paths(columns.get(1..)?)),
+        "summary.csv" => {
+            let end = columns.iter().position(|&c| c == "replicates")?;
+            summary(&paths(columns.get(1..end)?))
+        }
+        _ => {
+            let year = name.strip_prefix("roster_")?.strip_suffix(".csv")?;
+            roster(year.parse().ok()?)
+        }
+    };
+    (resource.names() == columns).then_some(resource)
+}
+
+/// The Data Package descriptor of `resources`.
+pub fn datapackage(resources: &[Resource]) -> Value {
+    json!({
+        "profile": "tabular-data-package",
+        "name": "succession-run",
+        "title": "succession run folder",
+        "description": "The CSV files of a run of succession (see README.md, Output files); an empty cell is an undefined value, never 0.",
+        "resources": resources.iter().map(Resource::to_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The run folder's CSV files in descriptor order: timeseries, runs,
+/// summary, points, then the rosters by year.
+fn csv_files(dir: &Path) -> Result<Vec<String>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut rosters = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(year) = name
+            .strip_prefix("roster_")
+            .and_then(|n| n.strip_suffix(".csv"))
+            .and_then(|y| y.parse::<i32>().ok())
+        {
+            rosters.push((year, name));
+        }
+    }
+    rosters.sort();
+    let mut files: Vec<String> = ["timeseries.csv", "runs.csv", "summary.csv", "points.csv"]
+        .into_iter()
+        .filter(|name| dir.join(name).is_file())
+        .map(String::from)
+        .collect();
+    files.extend(rosters.into_iter().map(|(_, name)| name));
+    Ok(files)
+}
+
+/// The header line of `path`, without its newline.
+fn header_line(path: &Path) -> Result<String> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut line = String::new();
+    std::io::BufReader::new(file)
+        .read_line(&mut line)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// Writes `dir/datapackage.json` describing the CSV files the folder holds
+/// (a shard has no `summary.csv`; rosters only for its snapshots), each
+/// with the schema its header selects. A header that differs from the
+/// declarations is a bug in the writers, so it fails the run rather than
+/// describing the file wrongly.
+pub fn write_datapackage(dir: &Path) -> Result<()> {
+    let mut resources = Vec::new();
+    for name in csv_files(dir)? {
+        let path = dir.join(&name);
+        let header = header_line(&path)?;
+        let columns: Vec<&str> = header.split(',').collect();
+        let resource = resource_of(&name, &columns).ok_or_else(|| {
+            Error::Runtime(format!(
+                "{}: header `{header}` does not match the declared schema",
+                path.display()
+            ))
+        })?;
+        resources.push(resource);
+    }
+    let mut text = serde_json::to_vec_pretty(&datapackage(&resources))
+        .map_err(|e| Error::Runtime(e.to_string()))?;
+    text.push(b'\n');
+    super::output::write_atomically(&dir.join(DATAPACKAGE), &text)
+}
+
+/// A Markdown table of declared columns (`| column | type | unit | meaning
+/// |`), as README.md shows them; a family's row names its members (the
+/// channels are the scenario's).
+pub fn markdown_table(columns: &[Column]) -> String {
+    let mut text = String::from("| column | type | unit | meaning |\n|---|---|---|---|\n");
+    for column in columns {
+        let mut meaning = column.meaning.to_string();
+        let found = metrics::placeholders(column.name);
+        for placeholder in &found {
+            meaning = meaning.replace(placeholder, &format!("`{placeholder}`"));
+        }
+        let lists: Vec<String> = found
+            .iter()
+            .map(|&placeholder| match metrics::members(placeholder, &[]) {
+                Some(_) if placeholder == "<channel>" => {
+                    "`<channel>`: each channel of the scenario, in alphabetical order".to_string()
+                }
+                Some(members) => format!(
+                    "`{placeholder}`: {}",
+                    members
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => format!("`{placeholder}`"),
+            })
+            .collect();
+        if !lists.is_empty() {
+            meaning.push_str(&format!(" (one column per {})", lists.join("; ")));
+        }
+        text.push_str(&format!(
+            "| `{}` | {} | {} | {meaning} |\n",
+            column.name,
+            column.field_type.name(),
+            column.unit
+        ));
+    }
+    text
+}
+
+/// The README table of `timeseries.csv` columns.
+pub fn timeseries_table() -> String {
+    let mut columns = vec![POINT, REPLICATE, YEAR];
+    columns.extend(METRICS.iter().map(|m| m.column));
+    markdown_table(&columns)
+}
+
+/// The README table of summary figures.
+pub fn figures_table() -> String {
+    markdown_table(&FIGURES)
+}
+
+/// The README table of roster columns.
+pub fn roster_table() -> String {
+    markdown_table(&roster::FIELDS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_select_their_schema_and_others_are_refused() {
+        let ts = timeseries(&["agency", "school"]);
+        let names = ts.names();
+        assert_eq!(&names[..4], ["point", "replicate", "year", "capacity_mean"]);
+        assert!(names.contains(&"entries_school"));
+        assert_eq!(resource_of("timeseries.csv", &names), Some(ts.clone()));
+        let mut renamed = names.clone();
+        renamed[3] = "capacity";
+        assert_eq!(resource_of("timeseries.csv", &renamed), None);
+        let summary_header = ["point", "a.b", "replicates"];
+        assert_eq!(resource_of("summary.csv", &summary_header), None);
+        let points = resource_of("points.csv", &["point", "a.b"]).unwrap();
+        assert_eq!(points.fields[1].field_type, FieldType::Number);
+        assert_eq!(resource_of("notes.csv", &["point"]), None);
+        let roster = resource_of("roster_2000.csv", &roster::COLUMNS).unwrap();
+        assert_eq!(roster.fields[5].field_type, FieldType::String);
+    }
+
+    #[test]
+    fn integer_columns_are_the_counts_and_indices() {
+        let ts = timeseries(&["agency"]);
+        let integers: Vec<&str> = ts
+            .fields
+            .iter()
+            .filter(|f| f.field_type == FieldType::Integer)
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(
+            integers,
+            [
+                "point",
+                "replicate",
+                "year",
+                "entries_agency",
+                "exits_death",
+                "exits_retirement",
+                "exits_rotation",
+                "exits_promotion",
+                "exits_turnover",
+                "exits_election"
+            ]
+        );
+        let summary = summary(&[]);
+        let trough = summary
+            .fields
+            .iter()
+            .find(|f| f.name == "trough_year_mean")
+            .unwrap();
+        assert_eq!(trough.field_type, FieldType::Number);
+    }
+}
