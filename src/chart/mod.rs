@@ -18,6 +18,7 @@ mod sweep;
 pub use data::{PointsTable, ScenarioInfo, short_number};
 pub use sweep::{SweepLayout, sweep_layout};
 
+use crate::model::params::{Cohort, IssueType};
 use crate::{Error, Result};
 use data::{PointSeries, Quantity, Summary};
 use series::{Layer, StackChart, TimeChart, TimePanel, Trace};
@@ -59,9 +60,9 @@ const SEATS_EXPERIENCE: usize = 4;
 const SEATS_KNOWLEDGE: usize = 5;
 const VACANCY: usize = 6;
 const RESOLUTION_BY_TYPE: [(usize, &str, plotters::style::RGBColor); 3] = [
-    (7, "interpersonal", okabe_ito::ORANGE),
-    (8, "managerial", okabe_ito::SKY_BLUE),
-    (9, "technical", okabe_ito::BLACK),
+    (7, IssueType::Interpersonal.name(), okabe_ito::ORANGE),
+    (8, IssueType::Managerial.name(), okabe_ito::SKY_BLUE),
+    (9, IssueType::Technical.name(), okabe_ito::BLACK),
 ];
 
 /// Draws every chart of the run folder `dir` into `dir/charts/` and returns
@@ -306,9 +307,17 @@ fn cohort_chart(info: &ScenarioInfo, series: &PointSeries, point: &str) -> Stack
         subtitles,
         y_desc: "share of all seats (layers sum to 1)".to_string(),
         layers: vec![
-            layer(SEATS_REVOLUTIONARY, "revolutionary", style::REVOLUTIONARY),
-            layer(SEATS_EXPERIENCE, "experience", style::EXPERIENCE),
-            layer(SEATS_KNOWLEDGE, "knowledge", style::KNOWLEDGE),
+            layer(
+                SEATS_REVOLUTIONARY,
+                Cohort::Revolutionary.name(),
+                style::REVOLUTIONARY,
+            ),
+            layer(
+                SEATS_EXPERIENCE,
+                Cohort::Experience.name(),
+                style::EXPERIENCE,
+            ),
+            layer(SEATS_KNOWLEDGE, Cohort::Knowledge.name(), style::KNOWLEDGE),
             layer(VACANCY, "vacant", style::VACANT),
         ],
         window: info.policy_window,

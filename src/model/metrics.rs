@@ -12,7 +12,7 @@ use super::params::{Cohort, IssueType, Parameters};
 use super::state::{Community, ExitReason};
 
 /// The skills in the order of the `mean_<skill>` columns.
-const SKILLS: [&str; 3] = ["knowledge", "experience", "trust"];
+const SKILLS: [&str; 3] = super::params::Skill::NAMES;
 
 /// The metric column names for `parameters`, in output order.
 pub fn metric_columns(parameters: &Parameters) -> Vec<String> {

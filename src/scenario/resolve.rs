@@ -616,8 +616,7 @@ fn check_mix(root: &Node, mix: &PerIssue<Schedule>, start_year: i32) -> Result<(
     for year in years {
         let total: f64 = schedules.iter().map(|s| s.at(year as i32)).sum();
         if total <= 0.0 {
-            let names = ["interpersonal", "managerial", "technical"];
-            let origin = names
+            let origin = IssueType::NAMES
                 .iter()
                 .filter_map(|n| root.at(&format!("issues.mix.{n}")))
                 .map(|n| &n.origin)
@@ -890,7 +889,9 @@ where
             rural: v,
         });
     };
-    let per_kind_keys = entries.iter().any(|e| e.key == "urban" || e.key == "rural");
+    let per_kind_keys = entries
+        .iter()
+        .any(|e| Kind::NAMES.contains(&e.key.as_str()));
     if !per_kind_keys {
         // A schedule table shared by both kinds.
         let v = one(node, key)?;
@@ -900,7 +901,7 @@ where
         });
     }
     for entry in entries {
-        if entry.key != "urban" && entry.key != "rural" {
+        if !Kind::NAMES.contains(&entry.key.as_str()) {
             return Err(err(
                 &entry.key_origin,
                 &format!("{key}.{}", entry.key),
@@ -919,8 +920,8 @@ where
         one(inner, &format!("{key}.{name}"))
     };
     Ok(PerKind {
-        urban: kind("urban")?,
-        rural: kind("rural")?,
+        urban: kind(Kind::Urban.name())?,
+        rural: kind(Kind::Rural.name())?,
     })
 }
 
