@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value as Plain};
 
-use super::node::{Node, Origin, Value};
+use super::node::{Entry, Node, Origin, Value};
 use super::paths;
 use super::registry::{
     self, Bounds, DefaultValue, DistKind, NONNEG, POSITIVE, Param, ParamKind, UNIT,
@@ -25,6 +25,32 @@ use crate::{Error, Result};
 /// An input error at `node` about `key`.
 fn err(origin: &Origin, key: &str, message: impl Into<String>) -> Error {
     Error::input(origin.to_string(), key, message)
+}
+
+/// The most channels a scenario may enable: the engine numbers channels
+/// with 16 bits.
+const MAX_CHANNELS: usize = 1 << 16;
+
+fn too_many_channels(entry: &Entry) -> Error {
+    err(
+        &entry.key_origin,
+        &format!("channels.{}", entry.key),
+        "more than 65,536 channels",
+    )
+}
+
+/// Refuses a file with more `[channels.*]` tables than a scenario may
+/// enable, at the first one too many, as soon as it is parsed: merging
+/// tables costs time quadratic in their count, so this must come first.
+pub(crate) fn check_channel_count(tree: &Node) -> Result<()> {
+    let entries = tree
+        .get("channels")
+        .and_then(Node::entries)
+        .unwrap_or_default();
+    match entries.get(MAX_CHANNELS) {
+        Some(entry) => Err(too_many_channels(entry)),
+        None => Ok(()),
+    }
 }
 
 /// Resolves the merged, defaults-filled tree of a scenario whose top file is
@@ -367,6 +393,11 @@ impl Reader<'_> {
             if !channel.contains_key("responds_to_openness") {
                 let knowledge = channel.get("cohort") == Some(&plain(Cohort::Knowledge));
                 channel.insert("responds_to_openness".into(), Plain::Bool(knowledge));
+            }
+            // The files of an `extends` chain may each be under the limit
+            // and together over it.
+            if channels.len() == MAX_CHANNELS {
+                return Err(too_many_channels(entry));
             }
             channels.push((entry.key.clone(), channel));
         }
