@@ -179,7 +179,9 @@ fn capacity_lines(points: &PointsTable, summary: Option<&Summary>) -> Vec<(u32, 
 
 /// "point 3 (a=1, b=2)" for a sweep, "" otherwise.
 fn point_phrase(points: &PointsTable, id: u32) -> String {
-    let idx = points.index_of(id).expect("a listed point");
+    let idx = points
+        .index_of(id)
+        .expect("the focus is checked against points.csv, or its first point");
     if points.paths.is_empty() {
         String::new()
     } else {

@@ -51,7 +51,7 @@ pub(crate) fn apply(root: &mut Node, path: &str, value: Node) -> Result<Leaf, St
                 Node::table(section_origin.clone()),
             );
         }
-        table = table.get_mut(seg).expect("inserted above");
+        table = table.get_mut(seg).expect("inserted above when missing");
         if table.entries().is_none() {
             return Err(format!("`{seg}` is not a table, so it has no `{path}`"));
         }

@@ -93,7 +93,8 @@ fn is_scenario_wide(param: &Param) -> bool {
 
 /// A value as the plain tree holds it (the serde form of its typed field).
 fn plain(value: impl serde::Serialize) -> Plain {
-    serde_json::to_value(value).expect("validated scenario values serialise")
+    serde_json::to_value(value)
+        .expect("scenario types have string keys only, so serialising cannot fail")
 }
 
 /// Sets the dotted `path` in `tree`, creating the tables above it.
@@ -108,7 +109,7 @@ fn put(tree: &mut Map<String, Plain>, path: &str, value: Plain) {
             .entry(seg)
             .or_insert_with(|| Plain::Object(Map::new()))
             .as_object_mut()
-            .expect("registry sections are tables");
+            .expect("registry sections are never parameters (a registry test checks), so they hold tables");
     }
     table.insert(last.to_string(), value);
 }
@@ -117,7 +118,7 @@ fn put(tree: &mut Map<String, Plain>, path: &str, value: Plain) {
 /// rules.
 fn plain_at<T: serde::de::DeserializeOwned>(tree: &Map<String, Plain>, path: &str) -> Result<T> {
     let mut segs = path.split('.');
-    let first = segs.next().expect("non-empty path");
+    let first = segs.next().expect("split yields at least one segment");
     let value = segs.try_fold(tree.get(first), |v, seg| Some(v?.get(seg)));
     let value = value.flatten().cloned().unwrap_or(Plain::Null);
     serde_json::from_value(value)
@@ -213,7 +214,7 @@ fn year_pair(node: &Node, key: &str) -> Result<(i32, i32)> {
     }
     let year = |i: usize| -> Result<i32> {
         let v = integer(&items[i], &format!("{key}.{i}"), -100_000, 100_000)?;
-        Ok(i32::try_from(v).expect("bounded above"))
+        Ok(i32::try_from(v).expect("integer() bounded it to +-100,000"))
     };
     let (first, last) = (year(0)?, year(1)?);
     if first > last {
@@ -525,7 +526,7 @@ impl Reader<'_> {
                     let entry = node
                         .get("parameters")
                         .and_then(|p| p.entry(path))
-                        .expect("parameters come from this table");
+                        .expect("each path is the key of an entry of this table");
                     return Err(err(
                         &entry.node.origin,
                         &format!("sweep.parameters.{path:?}"),
@@ -591,7 +592,7 @@ fn sweep_values(node: &Node, key: &str, method: &str) -> Result<SweepValues> {
             let steps = match (node.get("steps"), random) {
                 (Some(n), false) => Some(
                     u32::try_from(integer(n, &format!("{key}.steps"), 1, i64::from(u32::MAX))?)
-                        .expect("bounded above"),
+                        .expect("integer() bounded it to u32::MAX"),
                 ),
                 (None, false) => {
                     return Err(err(

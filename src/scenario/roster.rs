@@ -234,7 +234,9 @@ impl Builder {
                 format!("community {community_idx} out of order: expected {} or {n} (rows sorted by replicate, community, seat)", n.saturating_sub(1)),
             ));
         }
-        let community = communities.last_mut().expect("pushed above");
+        let community = communities
+            .last_mut()
+            .expect("one pushed above, or n >= 1 communities already");
         if community.kind != kind {
             return Err(row.error(
                 3,
