@@ -57,7 +57,7 @@ impl lifecycle::Progress for Terminal {
                 ProgressStyle::with_template(
                     "{bar:40} {pos}/{len} runs  {per_sec}  {elapsed_precise} elapsed, {eta} left",
                 )
-                .expect("a valid template"),
+                .expect("the template is a fixed literal indicatif accepts"),
             );
             Meter::Bar(bar)
         } else {

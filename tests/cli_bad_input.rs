@@ -29,6 +29,29 @@ fn bad(file: &str) -> String {
     scenario(&format!("cli/bad/{file}")).display().to_string()
 }
 
+/// A scenario with one `[channels.*]` table more than the engine can
+/// number, generated once into cargo's scratch folder for integration tests
+/// (not the cases' working folders, which must stay empty). The 65,537th
+/// table, `channels.c65536`, starts on line 2 + 3 * 65,536.
+fn many_channels() -> String {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        use std::fmt::Write;
+        let mut text = format!("extends = {:?}\n", small());
+        for i in 0..=65_536 {
+            write!(
+                text,
+                "[channels.c{i}]\ncohort = \"knowledge\"\nsupply = 1.0\n"
+            )
+            .expect("writing to a String cannot fail");
+        }
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("many_channels.toml");
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    })
+    .clone()
+}
+
 fn cases() -> Vec<Case> {
     vec![
         case(
@@ -233,6 +256,15 @@ fn cases() -> Vec<Case> {
             &["sweep_samples_huge.toml", "4294967295 points"],
         ),
         case(
+            "more than 65,536 channels",
+            &["run", &many_channels()],
+            &[
+                "many_channels.toml:196610:",
+                "channels.c65536",
+                "more than 65,536 channels",
+            ],
+        ),
+        case(
             "snapshot year outside the run",
             &[
                 "run",
@@ -321,6 +353,29 @@ fn check_and_run_give_the_same_verdict() {
         );
         assert_eq!(stderr(&check), stderr(&run), "{}", case.name);
         assert!(tree(scratch.path()).is_empty(), "{}", case.name);
+    }
+}
+
+/// Too many channels used to be refused only by the plan gate, after
+/// minutes of merging channel tables: it must be refused as the file is read.
+#[test]
+fn too_many_channels_are_refused_quickly() {
+    let path = many_channels();
+    let scratch = tempfile::tempdir().unwrap();
+    for command in ["check", "run"] {
+        let start = std::time::Instant::now();
+        let output = succession(scratch.path(), &[command, &path]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{command}: {}",
+            stderr(&output)
+        );
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "{command} took {:?}",
+            start.elapsed()
+        );
     }
 }
 

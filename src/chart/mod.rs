@@ -18,6 +18,7 @@ mod sweep;
 pub use data::{PointsTable, ScenarioInfo, short_number};
 pub use sweep::{SweepLayout, sweep_layout};
 
+use crate::model::params::{Cohort, IssueType};
 use crate::{Error, Result};
 use data::{PointSeries, Quantity, Summary};
 use series::{Layer, StackChart, TimeChart, TimePanel, Trace};
@@ -59,9 +60,9 @@ const SEATS_EXPERIENCE: usize = 4;
 const SEATS_KNOWLEDGE: usize = 5;
 const VACANCY: usize = 6;
 const RESOLUTION_BY_TYPE: [(usize, &str, plotters::style::RGBColor); 3] = [
-    (7, "interpersonal", okabe_ito::ORANGE),
-    (8, "managerial", okabe_ito::SKY_BLUE),
-    (9, "technical", okabe_ito::BLACK),
+    (7, IssueType::Interpersonal.name(), okabe_ito::ORANGE),
+    (8, IssueType::Managerial.name(), okabe_ito::SKY_BLUE),
+    (9, IssueType::Technical.name(), okabe_ito::BLACK),
 ];
 
 /// Draws every chart of the run folder `dir` into `dir/charts/` and returns
@@ -178,7 +179,9 @@ fn capacity_lines(points: &PointsTable, summary: Option<&Summary>) -> Vec<(u32, 
 
 /// "point 3 (a=1, b=2)" for a sweep, "" otherwise.
 fn point_phrase(points: &PointsTable, id: u32) -> String {
-    let idx = points.index_of(id).expect("a listed point");
+    let idx = points
+        .index_of(id)
+        .expect("the focus is checked against points.csv, or its first point");
     if points.paths.is_empty() {
         String::new()
     } else {
@@ -306,9 +309,17 @@ fn cohort_chart(info: &ScenarioInfo, series: &PointSeries, point: &str) -> Stack
         subtitles,
         y_desc: "share of all seats (layers sum to 1)".to_string(),
         layers: vec![
-            layer(SEATS_REVOLUTIONARY, "revolutionary", style::REVOLUTIONARY),
-            layer(SEATS_EXPERIENCE, "experience", style::EXPERIENCE),
-            layer(SEATS_KNOWLEDGE, "knowledge", style::KNOWLEDGE),
+            layer(
+                SEATS_REVOLUTIONARY,
+                Cohort::Revolutionary.name(),
+                style::REVOLUTIONARY,
+            ),
+            layer(
+                SEATS_EXPERIENCE,
+                Cohort::Experience.name(),
+                style::EXPERIENCE,
+            ),
+            layer(SEATS_KNOWLEDGE, Cohort::Knowledge.name(), style::KNOWLEDGE),
             layer(VACANCY, "vacant", style::VACANT),
         ],
         window: info.policy_window,

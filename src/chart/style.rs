@@ -237,12 +237,16 @@ where
         let label = fit(area, label, LABEL_SIZE, (max_row - swatch_w - 8) as u32);
         let text_w = area.estimate_text_size(&label, &style)?.0 as i32;
         let entry_w = swatch_w + 8 + text_w;
-        let row = rows.last_mut().expect("at least one row");
+        let row = rows
+            .last_mut()
+            .expect("rows starts with one row and only grows");
         if !row.is_empty() && row_w + gap + entry_w > max_row {
             rows.push(Vec::new());
             row_w = 0;
         }
-        let row = rows.last_mut().expect("at least one row");
+        let row = rows
+            .last_mut()
+            .expect("rows starts with one row and only grows");
         row_w += if row.is_empty() { 0 } else { gap } + entry_w;
         row.push((label, *swatch, entry_w));
     }

@@ -236,7 +236,7 @@ impl SweepChart<'_> {
             values
                 .iter()
                 .position(|u| u.to_bits() == v.to_bits())
-                .expect("a grid value")
+                .expect("values come from distinct() of the same points")
         };
         let cells: Vec<(usize, usize, Interval)> = (0..self.points.ids.len())
             .map(|idx| {

@@ -66,7 +66,8 @@ pub struct Identity {
 impl Identity {
     /// The identity of `study`.
     pub fn of(study: &Study) -> Identity {
-        let mut scenario = serde_json::to_value(&study.scenario).expect("a scenario serialises");
+        let mut scenario = serde_json::to_value(&study.scenario)
+            .expect("scenario types have string keys only, so serialising cannot fail");
         if let Some(map) = scenario.as_object_mut() {
             map.remove("replicates");
         }

@@ -97,7 +97,7 @@ impl ShardSet {
             }
             by_index.insert(shard.index, (dir.clone(), manifest));
         }
-        let count = count.expect("at least one shard");
+        let count = count.expect("dirs is not empty (refused first) and every shard sets count");
         let missing: Vec<String> = (0..count)
             .filter(|i| !by_index.contains_key(i))
             .map(|i| i.to_string())

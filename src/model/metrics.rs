@@ -13,7 +13,7 @@ use super::schema::{Column, Field, FieldType};
 use super::state::{Community, ExitReason};
 
 /// The skills in the order of the `<skill>` family members.
-const SKILLS: [&str; 3] = ["knowledge", "experience", "trust"];
+const SKILLS: [&str; 3] = super::params::Skill::NAMES;
 
 /// A metric column (MODEL.md section 4): its declaration and how its value
 /// comes from the year's tally. A family (a name with placeholders) is one

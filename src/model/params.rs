@@ -10,6 +10,85 @@
 //! these types as they are.
 
 use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A name that is none of a domain type's names (from its `FromStr`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownName {
+    /// The text that was parsed.
+    pub found: String,
+    /// The type's names, in its `ALL` order.
+    pub expected: &'static [&'static str],
+}
+
+impl UnknownName {
+    /// The valid names as prose, `a, b or c`, each in backticks if `quoted`.
+    pub fn expected_list(&self, quoted: bool) -> String {
+        let q = |n: &str| {
+            if quoted {
+                format!("`{n}`")
+            } else {
+                n.to_string()
+            }
+        };
+        match self.expected.split_last() {
+            Some((last, [])) => q(last),
+            Some((last, rest)) => {
+                let head: Vec<String> = rest.iter().map(|n| q(n)).collect();
+                format!("{} or {}", head.join(", "), q(last))
+            }
+            None => String::new(),
+        }
+    }
+}
+
+impl fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "expected {}, found `{}`",
+            self.expected_list(false),
+            self.found
+        )
+    }
+}
+
+impl std::error::Error for UnknownName {}
+
+/// The one name table of a domain enum: `ALL` and `NAMES` in output order,
+/// `name()` and `FromStr` all come from the same `Variant => "name"` list,
+/// so a name cannot be spelled two ways.
+macro_rules! named_enum {
+    ($ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Every value, in output order.
+            pub const ALL: [$ty; [$($name),+].len()] = [$($ty::$variant),+];
+            /// The lowercase names used in scenario files and CSV, in
+            /// [`Self::ALL`] order.
+            pub const NAMES: [&'static str; [$($name),+].len()] = [$($name),+];
+            /// The lowercase name used in scenario files and CSV.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name),+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = $crate::model::params::UnknownName;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($name => Ok($ty::$variant),)+
+                    other => Err($crate::model::params::UnknownName {
+                        found: other.to_string(),
+                        expected: &$ty::NAMES,
+                    }),
+                }
+            }
+        }
+    };
+}
+pub(crate) use named_enum;
 
 /// Community kind: urban residents' committee or rural village committee.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -21,17 +100,10 @@ pub enum Kind {
     Rural,
 }
 
-impl Kind {
-    /// Both kinds, urban first.
-    pub const ALL: [Kind; 2] = [Kind::Urban, Kind::Rural];
-    /// The lowercase name used in scenario files and CSV.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Urban => "urban",
-            Kind::Rural => "rural",
-        }
-    }
-}
+named_enum!(Kind {
+    Urban => "urban",
+    Rural => "rural",
+});
 
 /// A value given per community kind.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,17 +224,13 @@ pub enum Cohort {
     Knowledge,
 }
 
+named_enum!(Cohort {
+    Revolutionary => "revolutionary",
+    Experience => "experience",
+    Knowledge => "knowledge",
+});
+
 impl Cohort {
-    /// All cohorts in output order.
-    pub const ALL: [Cohort; 3] = [Cohort::Revolutionary, Cohort::Experience, Cohort::Knowledge];
-    /// The lowercase name used in scenario files and CSV.
-    pub fn name(self) -> &'static str {
-        match self {
-            Cohort::Revolutionary => "revolutionary",
-            Cohort::Experience => "experience",
-            Cohort::Knowledge => "knowledge",
-        }
-    }
     /// Position in [`Cohort::ALL`].
     pub fn index(self) -> usize {
         self as usize
@@ -213,21 +281,13 @@ pub enum IssueType {
     Technical,
 }
 
+named_enum!(IssueType {
+    Interpersonal => "interpersonal",
+    Managerial => "managerial",
+    Technical => "technical",
+});
+
 impl IssueType {
-    /// All issue types in output order.
-    pub const ALL: [IssueType; 3] = [
-        IssueType::Interpersonal,
-        IssueType::Managerial,
-        IssueType::Technical,
-    ];
-    /// The lowercase name used in scenario files and CSV.
-    pub fn name(self) -> &'static str {
-        match self {
-            IssueType::Interpersonal => "interpersonal",
-            IssueType::Managerial => "managerial",
-            IssueType::Technical => "technical",
-        }
-    }
     /// The skill a team resolves issues of this type with.
     pub fn skill(self) -> Skill {
         match self {
@@ -461,19 +521,13 @@ pub enum Skill {
     Trust,
 }
 
-impl Skill {
-    /// All skills, in the order of the `mean_<skill>` columns (and of ties
-    /// in the candidate draw order).
-    pub const ALL: [Skill; 3] = [Skill::Knowledge, Skill::Experience, Skill::Trust];
-    /// The lowercase name used in scenario files and CSV.
-    pub fn name(self) -> &'static str {
-        match self {
-            Skill::Knowledge => "knowledge",
-            Skill::Experience => "experience",
-            Skill::Trust => "trust",
-        }
-    }
-}
+// The order is the order of the `mean_<skill>` columns (and of ties in the
+// candidate draw order).
+named_enum!(Skill {
+    Knowledge => "knowledge",
+    Experience => "experience",
+    Trust => "trust",
+});
 
 /// A value per skill: a leader's or candidate's skills, or the selection
 /// weights. Named fields, so that no code depends on which position holds
@@ -569,5 +623,47 @@ mod tests {
             trust: 100.0,
         };
         assert!((skills.weighted_sum(&weights) - 32.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn every_name_parses_back_and_serde_spells_it_the_same() {
+        for kind in Kind::ALL {
+            assert_eq!(kind.name().parse::<Kind>(), Ok(kind));
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                format!("\"{}\"", kind.name())
+            );
+        }
+        for cohort in Cohort::ALL {
+            assert_eq!(cohort.name().parse::<Cohort>(), Ok(cohort));
+            assert_eq!(
+                serde_json::to_string(&cohort).unwrap(),
+                format!("\"{}\"", cohort.name())
+            );
+        }
+        for issue in IssueType::ALL {
+            assert_eq!(issue.name().parse::<IssueType>(), Ok(issue));
+            assert_eq!(
+                serde_json::to_string(&issue).unwrap(),
+                format!("\"{}\"", issue.name())
+            );
+        }
+        for skill in Skill::ALL {
+            assert_eq!(skill.name().parse::<Skill>(), Ok(skill));
+        }
+        for reason in super::super::state::ExitReason::ALL {
+            assert_eq!(reason.name().parse(), Ok(reason));
+        }
+    }
+
+    #[test]
+    fn an_unknown_name_lists_the_valid_ones() {
+        let e = "Urban".parse::<Kind>().unwrap_err();
+        assert_eq!(e.expected_list(true), "`urban` or `rural`");
+        let e = "x".parse::<Cohort>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "expected revolutionary, experience or knowledge, found `x`"
+        );
     }
 }

@@ -77,7 +77,7 @@ impl Samplers {
                     return 0;
                 }
                 Binomial::new(n, p)
-                    .expect("p is a probability in [0, 1]")
+                    .expect("p is in [0, 1]: a logistic of finite validated values, or a validated share")
                     .sample(rng)
             }
         }
@@ -103,9 +103,9 @@ impl Samplers {
             Distribution::Beta { a, b } if self == Samplers::Reference => {
                 Sampler::BetaCheng(Beta::new(a, b).map_err(|e| invalid(what, &e.to_string()))?)
             }
-            Distribution::Beta { a, b } if TabledBeta::new(a, b).is_some() => {
-                Sampler::Tabled(TabledBeta::new(a, b).expect("checked just above"))
-            }
+            Distribution::Beta { a, b } if TabledBeta::new(a, b).is_some() => Sampler::Tabled(
+                TabledBeta::new(a, b).expect("the match guard just built this table"),
+            ),
             Distribution::Beta { a, b } => {
                 let gamma =
                     |shape: f64| Gamma::new(shape, 1.0).map_err(|e| invalid(what, &e.to_string()));
@@ -333,7 +333,7 @@ pub(crate) fn binomial<R: Rng + ?Sized>(n: u64, p: f64, rng: &mut R) -> u64 {
     let (small, complement) = if p <= 0.5 { (p, 1.0 - p) } else { (1.0 - p, p) };
     let count = if n as f64 * small > INVERSION_MAX_MEAN {
         Binomial::new(n, small)
-            .expect("a probability in (0, 1)")
+            .expect("small is in (0, 1/2] after the returns for p <= 0 and p >= 1")
             .sample(rng)
     } else {
         // P(0) = (1 − small)^n, then P(k + 1) = P(k) · (n − k)/(k + 1) · r.
@@ -487,7 +487,9 @@ impl TabledBeta {
             a,
             b,
             ln_beta,
-            columns: columns.try_into().expect("REGIONS columns"),
+            columns: columns
+                .try_into()
+                .expect("collected from exactly 0..REGIONS"),
             squeeze,
             envelope,
         })

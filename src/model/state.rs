@@ -1,7 +1,7 @@
 //! The model's state (MODEL.md section 1): leaders, communities, and the
 //! initial all-vacant communities of a run without a roster.
 
-use super::params::{Cohort, Kind, Parameters, Skills};
+use super::params::{Cohort, Kind, Parameters, Skills, named_enum};
 
 /// A seated leader.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,17 +64,17 @@ pub enum ExitReason {
     Election,
 }
 
-impl ExitReason {
-    /// All reasons in column order.
-    pub const ALL: [ExitReason; 6] = [
-        ExitReason::Death,
-        ExitReason::Retirement,
-        ExitReason::Rotation,
-        ExitReason::Promotion,
-        ExitReason::Turnover,
-        ExitReason::Election,
-    ];
+// The order is the order of the `exits_<reason>` columns.
+named_enum!(ExitReason {
+    Death => "death",
+    Retirement => "retirement",
+    Rotation => "rotation",
+    Promotion => "promotion",
+    Turnover => "turnover",
+    Election => "election",
+});
 
+impl ExitReason {
     /// The hazards of step 4, in the order they are tested.
     pub const HAZARDS: [ExitReason; 5] = [
         ExitReason::Death,
@@ -83,18 +83,6 @@ impl ExitReason {
         ExitReason::Promotion,
         ExitReason::Turnover,
     ];
-
-    /// The lowercase name used in the `exits_<reason>` column.
-    pub fn name(self) -> &'static str {
-        match self {
-            ExitReason::Death => "death",
-            ExitReason::Retirement => "retirement",
-            ExitReason::Rotation => "rotation",
-            ExitReason::Promotion => "promotion",
-            ExitReason::Turnover => "turnover",
-            ExitReason::Election => "election",
-        }
-    }
 
     /// Position in [`ExitReason::ALL`].
     pub fn index(self) -> usize {

@@ -277,6 +277,7 @@ fn read_chain(
     }
     chain.push((canonical, display.clone()));
     let mut scenario = node::parse_document(&text, &display)?;
+    resolve::check_channel_count(&scenario)?;
     let dir = path.parent().unwrap_or(Path::new(""));
     for key in ["init.roster", "sweep.table"] {
         resolve_relative(&mut scenario, key, dir);

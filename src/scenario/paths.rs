@@ -9,6 +9,7 @@
 
 use super::node::{Node, Origin, Value};
 use super::registry::{self, ParamKind};
+use crate::model::params::Kind;
 
 /// What an override set, so that sweeps can be restricted to numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +51,7 @@ pub(crate) fn apply(root: &mut Node, path: &str, value: Node) -> Result<Leaf, St
                 Node::table(section_origin.clone()),
             );
         }
-        table = table.get_mut(seg).expect("inserted above");
+        table = table.get_mut(seg).expect("inserted above when missing");
         if table.entries().is_none() {
             return Err(format!("`{seg}` is not a table, so it has no `{path}`"));
         }
@@ -189,17 +190,17 @@ fn schedule(slot: &mut Node, rest: &[&str], value: Node) -> Result<Leaf, String>
 
 fn is_per_kind_table(node: &Node) -> bool {
     node.entries()
-        .is_some_and(|e| !e.is_empty() && e.iter().all(|e| e.key == "urban" || e.key == "rural"))
+        .is_some_and(|e| !e.is_empty() && e.iter().all(|e| Kind::NAMES.contains(&e.key.as_str())))
 }
 
 fn per_kind(slot: &mut Node, rest: &[&str], value: Node, schedules: bool) -> Result<Leaf, String> {
     match rest[0] {
-        kind @ ("urban" | "rural") => {
+        kind if Kind::NAMES.contains(&kind) => {
             if !is_per_kind_table(slot) {
                 let origin = slot.origin.clone();
                 let both = std::mem::replace(slot, Node::table(origin.clone()));
-                slot.insert("urban", origin.clone(), both.clone());
-                slot.insert("rural", origin, both);
+                slot.insert(Kind::Urban.name(), origin.clone(), both.clone());
+                slot.insert(Kind::Rural.name(), origin, both);
             }
             let inner = slot
                 .get_mut(kind)
@@ -216,7 +217,7 @@ fn per_kind(slot: &mut Node, rest: &[&str], value: Node, schedules: bool) -> Res
         _ if schedules && is_per_kind_table(slot) => {
             // `issues.rate.scale` scales both kinds' schedules.
             let mut leaf = Leaf::Other;
-            for kind in ["urban", "rural"] {
+            for kind in Kind::NAMES {
                 if let Some(inner) = slot.get_mut(kind) {
                     leaf = schedule(inner, rest, value.clone())?;
                 }

@@ -4,6 +4,7 @@
 //! A parameter is added here and nowhere else.
 
 use super::ParamDoc;
+use crate::model::params::Cohort;
 
 /// The allowed interval of a number.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -213,7 +214,7 @@ pub(crate) const SECTIONS: &[&str] = &[
 ];
 
 /// The cohort names of `channels.<name>.cohort`.
-pub(crate) const COHORTS: &[&str] = &["revolutionary", "experience", "knowledge"];
+pub(crate) const COHORTS: &[&str] = &Cohort::NAMES;
 /// The sweep methods.
 pub(crate) const SWEEP_METHODS: &[&str] = &["grid", "zip", "random", "lhs", "table"];
 

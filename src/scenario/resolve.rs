@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value as Plain};
 
-use super::node::{Node, Origin, Value};
+use super::node::{Entry, Node, Origin, Value};
 use super::paths;
 use super::registry::{
     self, Bounds, DefaultValue, DistKind, NONNEG, POSITIVE, Param, ParamKind, UNIT,
@@ -25,6 +25,32 @@ use crate::{Error, Result};
 /// An input error at `node` about `key`.
 fn err(origin: &Origin, key: &str, message: impl Into<String>) -> Error {
     Error::input(origin.to_string(), key, message)
+}
+
+/// The most channels a scenario may enable: the engine numbers channels
+/// with 16 bits.
+const MAX_CHANNELS: usize = 1 << 16;
+
+fn too_many_channels(entry: &Entry) -> Error {
+    err(
+        &entry.key_origin,
+        &format!("channels.{}", entry.key),
+        "more than 65,536 channels",
+    )
+}
+
+/// Refuses a file with more `[channels.*]` tables than a scenario may
+/// enable, at the first one too many, as soon as it is parsed: merging
+/// tables costs time quadratic in their count, so this must come first.
+pub(crate) fn check_channel_count(tree: &Node) -> Result<()> {
+    let entries = tree
+        .get("channels")
+        .and_then(Node::entries)
+        .unwrap_or_default();
+    match entries.get(MAX_CHANNELS) {
+        Some(entry) => Err(too_many_channels(entry)),
+        None => Ok(()),
+    }
 }
 
 /// Resolves the merged, defaults-filled tree of a scenario whose top file is
@@ -67,7 +93,8 @@ fn is_scenario_wide(param: &Param) -> bool {
 
 /// A value as the plain tree holds it (the serde form of its typed field).
 fn plain(value: impl serde::Serialize) -> Plain {
-    serde_json::to_value(value).expect("validated scenario values serialise")
+    serde_json::to_value(value)
+        .expect("scenario types have string keys only, so serialising cannot fail")
 }
 
 /// Sets the dotted `path` in `tree`, creating the tables above it.
@@ -82,7 +109,7 @@ fn put(tree: &mut Map<String, Plain>, path: &str, value: Plain) {
             .entry(seg)
             .or_insert_with(|| Plain::Object(Map::new()))
             .as_object_mut()
-            .expect("registry sections are tables");
+            .expect("registry sections are never parameters (a registry test checks), so they hold tables");
     }
     table.insert(last.to_string(), value);
 }
@@ -91,7 +118,7 @@ fn put(tree: &mut Map<String, Plain>, path: &str, value: Plain) {
 /// rules.
 fn plain_at<T: serde::de::DeserializeOwned>(tree: &Map<String, Plain>, path: &str) -> Result<T> {
     let mut segs = path.split('.');
-    let first = segs.next().expect("non-empty path");
+    let first = segs.next().expect("split yields at least one segment");
     let value = segs.try_fold(tree.get(first), |v, seg| Some(v?.get(seg)));
     let value = value.flatten().cloned().unwrap_or(Plain::Null);
     serde_json::from_value(value)
@@ -187,7 +214,7 @@ fn year_pair(node: &Node, key: &str) -> Result<(i32, i32)> {
     }
     let year = |i: usize| -> Result<i32> {
         let v = integer(&items[i], &format!("{key}.{i}"), -100_000, 100_000)?;
-        Ok(i32::try_from(v).expect("bounded above"))
+        Ok(i32::try_from(v).expect("integer() bounded it to +-100,000"))
     };
     let (first, last) = (year(0)?, year(1)?);
     if first > last {
@@ -368,6 +395,11 @@ impl Reader<'_> {
                 let knowledge = channel.get("cohort") == Some(&plain(Cohort::Knowledge));
                 channel.insert("responds_to_openness".into(), Plain::Bool(knowledge));
             }
+            // The files of an `extends` chain may each be under the limit
+            // and together over it.
+            if channels.len() == MAX_CHANNELS {
+                return Err(too_many_channels(entry));
+            }
             channels.push((entry.key.clone(), channel));
         }
         if channels.is_empty() {
@@ -494,7 +526,7 @@ impl Reader<'_> {
                     let entry = node
                         .get("parameters")
                         .and_then(|p| p.entry(path))
-                        .expect("parameters come from this table");
+                        .expect("each path is the key of an entry of this table");
                     return Err(err(
                         &entry.node.origin,
                         &format!("sweep.parameters.{path:?}"),
@@ -560,7 +592,7 @@ fn sweep_values(node: &Node, key: &str, method: &str) -> Result<SweepValues> {
             let steps = match (node.get("steps"), random) {
                 (Some(n), false) => Some(
                     u32::try_from(integer(n, &format!("{key}.steps"), 1, i64::from(u32::MAX))?)
-                        .expect("bounded above"),
+                        .expect("integer() bounded it to u32::MAX"),
                 ),
                 (None, false) => {
                     return Err(err(
@@ -616,8 +648,7 @@ fn check_mix(root: &Node, mix: &PerIssue<Schedule>, start_year: i32) -> Result<(
     for year in years {
         let total: f64 = schedules.iter().map(|s| s.at(year as i32)).sum();
         if total <= 0.0 {
-            let names = ["interpersonal", "managerial", "technical"];
-            let origin = names
+            let origin = IssueType::NAMES
                 .iter()
                 .filter_map(|n| root.at(&format!("issues.mix.{n}")))
                 .map(|n| &n.origin)
@@ -903,7 +934,9 @@ where
             rural: v,
         });
     };
-    let per_kind_keys = entries.iter().any(|e| e.key == "urban" || e.key == "rural");
+    let per_kind_keys = entries
+        .iter()
+        .any(|e| Kind::NAMES.contains(&e.key.as_str()));
     if !per_kind_keys {
         // A schedule table shared by both kinds.
         let v = one(node, key)?;
@@ -913,7 +946,7 @@ where
         });
     }
     for entry in entries {
-        if entry.key != "urban" && entry.key != "rural" {
+        if !Kind::NAMES.contains(&entry.key.as_str()) {
             return Err(err(
                 &entry.key_origin,
                 &format!("{key}.{}", entry.key),
@@ -932,8 +965,8 @@ where
         one(inner, &format!("{key}.{name}"))
     };
     Ok(PerKind {
-        urban: kind("urban")?,
-        rural: kind("rural")?,
+        urban: kind(Kind::Urban.name())?,
+        rural: kind(Kind::Rural.name())?,
     })
 }
 

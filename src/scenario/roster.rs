@@ -6,6 +6,7 @@
 //! tenure, knowledge, experience, trust`; an empty seat is a row whose
 //! leader fields (cohort to trust) are all empty.
 
+use crate::model::params::UnknownName;
 use crate::model::schema::{
     Column, FieldType,
     FieldType::{Integer, Number, String as Text},
@@ -269,13 +270,12 @@ impl Builder {
         }
         let communities = &mut self.replicates[replicate];
         let community_idx = row.integer(2)?;
-        let kind = match row.field(3) {
-            "urban" => Kind::Urban,
-            "rural" => Kind::Rural,
-            other => {
-                return Err(row.error(3, format!("expected `urban` or `rural`, found `{other}`")));
-            }
-        };
+        let kind: Kind = row.field(3).parse().map_err(|e: UnknownName| {
+            row.error(
+                3,
+                format!("expected {}, found `{}`", e.expected_list(true), e.found),
+            )
+        })?;
         let n = communities.len() as u64;
         // `checked_sub`, not `community_idx + 1`: an index of u64::MAX must
         // be refused as out of order, not overflow.
@@ -293,7 +293,9 @@ impl Builder {
                 format!("community {community_idx} out of order: expected {} or {n} (rows sorted by replicate, community, seat)", n.saturating_sub(1)),
             ));
         }
-        let community = communities.last_mut().expect("pushed above");
+        let community = communities
+            .last_mut()
+            .expect("one pushed above, or n >= 1 communities already");
         if community.kind != kind {
             return Err(row.error(
                 3,
@@ -347,17 +349,10 @@ fn read_leader(row: &RowReader<'_>, scenario: &Scenario) -> Result<Option<Leader
             "empty in a row that holds a leader (an empty seat leaves all of cohort..trust empty)",
         ));
     }
-    let cohort = match row.field(5) {
-        "revolutionary" => Cohort::Revolutionary,
-        "experience" => Cohort::Experience,
-        "knowledge" => Cohort::Knowledge,
-        other => {
-            return Err(row.error(
-                5,
-                format!("expected revolutionary, experience or knowledge, found `{other}`"),
-            ));
-        }
-    };
+    let cohort: Cohort = row
+        .field(5)
+        .parse()
+        .map_err(|e: UnknownName| row.error(5, e.to_string()))?;
     let name = row.field(6);
     let channel = scenario
         .channels

@@ -94,7 +94,8 @@ fn distribution(d: &Distribution) -> String {
 /// field), written as TOML by its registry kind.
 fn value(kind: ParamKind, v: &Plain) -> String {
     fn typed<T: serde::de::DeserializeOwned>(v: &Plain) -> T {
-        serde_json::from_value(v.clone()).expect("the registry kind matches the typed field")
+        serde_json::from_value(v.clone())
+            .expect("a path's registry kind is the kind of its typed field")
     }
     match kind {
         ParamKind::Int { .. } | ParamKind::Bool => v.to_string(),
@@ -157,8 +158,8 @@ fn write_params(out: &mut String, tree: &Plain, params: &[(&str, ParamKind)]) {
             let _ = write!(out, "\n[{section}]\n");
         }
         if kind == ParamKind::SweepParameters {
-            let parameters: Vec<(String, SweepValues)> =
-                serde_json::from_value(v.clone()).expect("sweep parameters");
+            let parameters: Vec<(String, SweepValues)> = serde_json::from_value(v.clone())
+                .expect("the plain tree holds sweep parameters as their typed field serialised");
             if !parameters.is_empty() {
                 out.push_str(&sweep_parameters(&parameters));
             }
@@ -191,12 +192,13 @@ fn write_params(out: &mut String, tree: &Plain, params: &[(&str, ParamKind)]) {
 /// The scenario as a complete TOML document, every registry parameter that
 /// has a value written in registry order.
 pub(crate) fn to_toml(s: &Scenario) -> String {
-    let tree = serde_json::to_value(s).expect("a scenario serialises");
+    let tree = serde_json::to_value(s)
+        .expect("scenario types have string keys only, so serialising cannot fail");
     let is_channel = |p: &&Param| p.path.starts_with("channels.");
     let first_channel = registry::PARAMS
         .iter()
         .position(|p| is_channel(&p))
-        .expect("the registry has channel parameters");
+        .expect("the registry lists channels.* parameters (a fixed table)");
     let (before, rest) = registry::PARAMS.split_at(first_channel);
     let entry = |p: &Param| (p.path, p.kind);
     let before: Vec<_> = before.iter().map(entry).collect();
@@ -218,7 +220,8 @@ pub(crate) fn to_toml(s: &Scenario) -> String {
 }
 
 fn plain(value: impl serde::Serialize) -> Plain {
-    serde_json::to_value(value).expect("a scenario serialises")
+    serde_json::to_value(value)
+        .expect("scenario types have string keys only, so serialising cannot fail")
 }
 
 #[cfg(test)]
