@@ -10,6 +10,10 @@ use libfuzzer_sys::fuzz_target;
 use succession::scenario::{Override, Source, roster};
 use succession::study::sweep;
 
+// The shipped baseline has no `extends` or file paths, so it parses from
+// text alone; the empty text is not a valid scenario (no channels).
+const BASELINE: &str = include_str!("../../scenarios/baseline.toml");
+
 // A folder that does not exist, so `extends` and relative paths in fuzzed
 // text fail cleanly instead of reading the machine's files.
 const NOWHERE: &str = "/nonexistent-succession-fuzz/fuzz.toml";
@@ -17,7 +21,7 @@ const NOWHERE: &str = "/nonexistent-succession-fuzz/fuzz.toml";
 fn scenario() -> &'static succession::scenario::Scenario {
     static S: OnceLock<succession::scenario::Scenario> = OnceLock::new();
     S.get_or_init(|| {
-        Source::from_text("", Path::new(NOWHERE))
+        Source::from_text(BASELINE, Path::new(NOWHERE))
             .and_then(|s| s.resolve(&[]))
             .expect("the defaults resolve")
     })
@@ -38,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
         1 => {
             if let Ok(text) = std::str::from_utf8(rest)
                 && let Ok(set) = Override::parse_set(text)
-                && let Ok(source) = Source::from_text("", Path::new(NOWHERE))
+                && let Ok(source) = Source::from_text(BASELINE, Path::new(NOWHERE))
             {
                 let _ = source.resolve(&[set]);
             }
