@@ -87,9 +87,19 @@ impl Source {
 
     /// Reads `path` and everything it extends.
     pub fn read(path: &Path) -> Result<Source> {
+        let text = read_input(path, SCENARIO_LIMIT).map_err(|e| {
+            Error::BadInput(format!("{}: cannot read scenario: {e}", path.display()))
+        })?;
+        Source::from_text(&text, path)
+    }
+
+    /// Parses `text` as the scenario file `path` (which need not exist:
+    /// `extends` and relative paths are taken from its folder), so that a
+    /// fuzzer reads through the same code as [`Source::read`].
+    pub fn from_text(text: &str, path: &Path) -> Result<Source> {
         let file = path.display().to_string();
         let mut chain = Vec::new();
-        let mut scenario = read_chain(path, None, &mut chain)?;
+        let mut scenario = parse_chain(text, path, None, &mut chain)?;
         if scenario.get("name").is_none() {
             let stem = path
                 .file_stem()
@@ -261,6 +271,17 @@ fn read_chain(
         ),
         None => Error::BadInput(format!("{display}: cannot read scenario: {e}")),
     })?;
+    parse_chain(&text, path, named_by, chain)
+}
+
+/// [`read_chain`] once the file's `text` is read.
+fn parse_chain(
+    text: &str,
+    path: &Path,
+    named_by: Option<&Origin>,
+    chain: &mut Vec<(PathBuf, String)>,
+) -> Result<Node> {
+    let display = path.display().to_string();
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if chain.iter().any(|(c, _)| *c == canonical) {
         let cycle: Vec<&str> = chain
@@ -276,7 +297,7 @@ fn read_chain(
         ));
     }
     chain.push((canonical, display.clone()));
-    let mut scenario = node::parse_document(&text, &display)?;
+    let mut scenario = node::parse_document(text, &display)?;
     resolve::check_channel_count(&scenario)?;
     let dir = path.parent().unwrap_or(Path::new(""));
     for key in ["init.roster", "sweep.table"] {

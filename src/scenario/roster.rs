@@ -162,6 +162,14 @@ pub fn read(path: &Path, scenario: &Scenario) -> Result<Roster> {
     let shown = path.display().to_string();
     let file = super::open_input(path, super::TABLE_LIMIT)
         .map_err(|e| Error::BadInput(format!("{shown}: cannot read roster: {e}")))?;
+    read_from(file, &shown, scenario)
+}
+
+/// Reads a roster from `input`, naming it `shown` in errors: the body of
+/// [`read`], public so a fuzzer reads through the same code.
+pub fn read_from(input: impl std::io::Read, shown: &str, scenario: &Scenario) -> Result<Roster> {
+    let shown = shown.to_string();
+    let file = input;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(file);

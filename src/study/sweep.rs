@@ -245,6 +245,14 @@ fn read_table(path: &Path) -> Result<Design> {
     let shown = path.display().to_string();
     let file = crate::scenario::open_input(path, crate::scenario::TABLE_LIMIT)
         .map_err(|e| Error::BadInput(format!("{shown}: cannot read sweep table: {e}")))?;
+    read_table_from(file, &shown)
+}
+
+/// Reads a `table` design from `input`, naming it `shown` in errors: the
+/// body of the file reader, public so a fuzzer reads through the same code.
+pub fn read_table_from(input: impl std::io::Read, shown: &str) -> Result<Design> {
+    let shown = shown.to_string();
+    let file = input;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(file);
