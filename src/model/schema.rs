@@ -43,6 +43,22 @@ pub struct Column {
 }
 
 impl Column {
+    /// A declared column: what the declaration tables of the model, the
+    /// study and the roster format are written with.
+    pub const fn new(
+        name: &'static str,
+        field_type: FieldType,
+        unit: &'static str,
+        meaning: &'static str,
+    ) -> Column {
+        Column {
+            name,
+            field_type,
+            unit,
+            meaning,
+        }
+    }
+
     /// The column as a field, its templates left as they are.
     pub fn field(&self) -> Field {
         Field {

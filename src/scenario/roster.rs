@@ -8,7 +8,7 @@
 
 use crate::model::params::UnknownName;
 use crate::model::schema::{
-    Column, FieldType,
+    Column,
     FieldType::{Integer, Number, String as Text},
 };
 use crate::model::{Community, Leader};
@@ -19,48 +19,48 @@ use std::path::Path;
 
 /// The roster columns, in order, with their types, units and meanings.
 pub const FIELDS: [Column; 12] = [
-    column("point", Integer, "", "parameter point (0 without a sweep)"),
-    column("replicate", Integer, "", "replicate, from 0"),
-    column("community", Integer, "", "community index, from 0"),
-    column("kind", Text, "", "community kind: `urban` or `rural`"),
-    column(
+    Column::new("point", Integer, "", "parameter point (0 without a sweep)"),
+    Column::new("replicate", Integer, "", "replicate, from 0"),
+    Column::new("community", Integer, "", "community index, from 0"),
+    Column::new("kind", Text, "", "community kind: `urban` or `rural`"),
+    Column::new(
         "seat",
         Integer,
         "",
         "seat index within the community, from 0",
     ),
-    column(
+    Column::new(
         "cohort",
         Text,
         "",
         "elite cohort of the seated leader: `revolutionary`, `experience` or `knowledge` (empty: a vacant seat)",
     ),
-    column(
+    Column::new(
         "channel",
         Text,
         "",
         "the channel through which the leader took the seat (empty: a vacant seat)",
     ),
-    column("age", Number, "years", "the leader's age"),
-    column(
+    Column::new("age", Number, "years", "the leader's age"),
+    Column::new(
         "tenure",
         Integer,
         "years",
         "years the leader has held the seat",
     ),
-    column(
+    Column::new(
         "knowledge",
         Number,
         "skill in [0, 1]",
         "the leader's knowledge",
     ),
-    column(
+    Column::new(
         "experience",
         Number,
         "skill in [0, 1]",
         "the leader's experience",
     ),
-    column("trust", Number, "skill in [0, 1]", "the leader's trust"),
+    Column::new("trust", Number, "skill in [0, 1]", "the leader's trust"),
 ];
 
 /// The roster column names, in order (those of [`FIELDS`]).
@@ -73,20 +73,6 @@ pub const COLUMNS: [&str; 12] = {
     }
     names
 };
-
-const fn column(
-    name: &'static str,
-    field_type: FieldType,
-    unit: &'static str,
-    meaning: &'static str,
-) -> Column {
-    Column {
-        name,
-        field_type,
-        unit,
-        meaning,
-    }
-}
 
 /// The communities of each replicate held in a roster file.
 #[derive(Clone, Debug)]

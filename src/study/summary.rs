@@ -3,82 +3,68 @@
 //! `mean ± t(0.975, n−1) · sd / √n` (`summary.csv`; empty when n = 1).
 
 use crate::model::YearMetrics;
-use crate::model::schema::{Column, FieldType, FieldType::Integer, FieldType::Number};
+use crate::model::schema::{Column, FieldType::Integer, FieldType::Number};
 use crate::scenario::Scenario;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// The summary figures of one run, in output order (`runs.csv`; each gives
 /// `<figure>_mean`, `_lo` and `_hi` in `summary.csv`).
 pub const FIGURES: [Column; 9] = [
-    figure(
+    Column::new(
         "final_capacity",
         Number,
         "share of issues",
         "`capacity_mean` in the last year",
     ),
-    figure(
+    Column::new(
         "trough_capacity",
         Number,
         "share of issues",
         "the lowest `capacity_mean` after the first `observe.burn_in` years (default 10): the succession trough",
     ),
-    figure(
+    Column::new(
         "trough_year",
         Integer,
         "calendar year",
         "the year of `trough_capacity` (the earliest on ties)",
     ),
-    figure(
+    Column::new(
         "policy_capacity",
         Number,
         "share of issues",
         "mean `capacity_mean` over the years of `policy_window`",
     ),
-    figure(
+    Column::new(
         "final_share_revolutionary",
         Number,
         "share of seated leaders",
         "`share_revolutionary` in the last year",
     ),
-    figure(
+    Column::new(
         "final_share_experience",
         Number,
         "share of seated leaders",
         "`share_experience` in the last year",
     ),
-    figure(
+    Column::new(
         "final_share_knowledge",
         Number,
         "share of seated leaders",
         "`share_knowledge` in the last year",
     ),
-    figure(
+    Column::new(
         "final_vacancy_rate",
         Number,
         "share of seats",
         "`vacancy_rate` in the last year",
     ),
-    figure(
+    Column::new(
         "escalations_per_1000",
         Number,
         "per 1000 issues",
         "escalations per 1000 issues pooled over the whole run",
     ),
 ];
-
-const fn figure(
-    name: &'static str,
-    field_type: FieldType,
-    unit: &'static str,
-    meaning: &'static str,
-) -> Column {
-    Column {
-        name,
-        field_type,
-        unit,
-        meaning,
-    }
-}
 
 /// One run's figures, in [`FIGURES`] order (`None` where undefined, e.g. a
 /// final cohort share when no seat is filled).
