@@ -21,8 +21,8 @@ fn sweep(c: &mut Criterion) {
             let folder = RunFolder {
                 dir: scratch.path().join("sweep"),
             };
-            folder.create().unwrap();
-            study.execute(&folder, &runs, &|_| {}).unwrap();
+            folder.create_parts_dir().unwrap();
+            study.execute(&folder, &runs, &|_| {}, &|| false).unwrap();
             folder.assemble_study(&study).unwrap();
             folder.write_summary(&study.design).unwrap();
             folder.remove_parts().unwrap();

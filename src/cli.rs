@@ -81,7 +81,7 @@ struct ScenarioArgs {
 struct RunArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
-    /// The run's output folder (default: out/<name>/, out/<name>/shard-I-of-N/ for a shard).
+    /// The run's output folder (default: out/<name>/, out/<name>-shards/shard-I-of-N/ for a shard).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Worker threads (default: all cores). Output does not depend on it.
@@ -139,6 +139,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 threads: args.threads.map(usize::from),
                 mode: mode(args.resume, args.force),
             };
+            crate::progress::stop_between_runs_on_signals();
             lifecycle::run(&request, &Terminal::new(args.quiet)).map(drop)
         }
         Command::Check(args) => check_command(args),
@@ -165,6 +166,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 threads: args.threads.map(usize::from),
                 mode: mode(false, args.force),
             };
+            crate::progress::stop_between_runs_on_signals();
             let report = lifecycle::calibrate(&request, &Terminal::new(args.quiet))?;
             print_out(&report.to_string());
             Ok(())

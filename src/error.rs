@@ -34,6 +34,10 @@ pub enum Error {
     /// Any other failure at run time.
     #[error("{0}")]
     Runtime(String),
+    /// Stopped at the researcher's request (SIGINT, SIGTERM): what was
+    /// kept and how to finish.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl Error {

@@ -1,6 +1,6 @@
 //! The `succession` binary: a thin shell that parses arguments, runs one
 //! command and maps errors to exit codes (0 ok, 1 runtime failure, 2 bad
-//! input) in one place.
+//! input, 130 stopped by a signal between runs) in one place.
 
 mod cli;
 mod progress;
@@ -22,6 +22,8 @@ fn main() -> ExitCode {
             eprintln!("error: {error}");
             if error.is_bad_input() {
                 ExitCode::from(2)
+            } else if matches!(error, succession::Error::Interrupted(_)) {
+                ExitCode::from(130)
             } else {
                 ExitCode::from(1)
             }

@@ -5,12 +5,31 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use succession::lifecycle;
 
 /// How often plain progress lines are printed.
 const PLAIN_EVERY: Duration = Duration::from_secs(10);
+
+/// Set by the first SIGINT, SIGTERM or SIGHUP: no further run starts.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Makes SIGINT, SIGTERM (what Slurm sends at a job's time limit) and SIGHUP
+/// stop a run between runs, keeping what finished and saying how to
+/// resume; a second signal ends the process at once (every file is still
+/// either whole or absent, so `--resume` finishes it all the same).
+pub fn stop_between_runs_on_signals() {
+    // If a handler cannot be installed, the signal's default (ending the
+    // process) is still safe for the files, so the error is not fatal.
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping after the runs in progress (a second Ctrl-C stops at once)");
+    });
+}
 
 /// Progress of the runs of one study.
 enum Meter {
@@ -108,6 +127,10 @@ impl lifecycle::Progress for Terminal {
             Some(Meter::Bar(bar)) => bar.println(message),
             _ => eprintln!("{message}"),
         }
+    }
+
+    fn cancelled(&self) -> bool {
+        STOP.load(Ordering::SeqCst)
     }
 
     fn finish(&self) {

@@ -425,7 +425,13 @@ fn existing_output_folder_is_kept_without_force() {
         ],
     );
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(stderr(&output).contains("--force"), "{}", stderr(&output));
+    // --force would not help (it replaces only run folders): the message
+    // names what is there and asks for another folder.
+    let message = stderr(&output);
+    assert!(
+        message.contains("precious.csv") && message.contains("another --out"),
+        "{message}"
+    );
     assert_eq!(tree(&out), vec!["precious.csv"]);
     assert_eq!(
         std::fs::read_to_string(out.join("precious.csv")).unwrap(),

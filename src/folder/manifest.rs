@@ -14,8 +14,7 @@ use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// The manifest's file name in a run folder.
-pub const MANIFEST: &str = "manifest.json";
+pub use crate::folder::layout::MANIFEST;
 
 /// How far the invocation that wrote a folder got.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +26,9 @@ pub enum Status {
     Complete,
     /// Stopped by an error; finished runs stay for `--resume`.
     Failed,
+    /// Stopped by SIGINT, SIGTERM or SIGHUP between runs; finished runs
+    /// stay for `--resume`.
+    Interrupted,
 }
 
 impl std::fmt::Display for Status {
@@ -35,6 +37,7 @@ impl std::fmt::Display for Status {
             Status::Running => "running",
             Status::Complete => "complete",
             Status::Failed => "failed",
+            Status::Interrupted => "interrupted",
         })
     }
 }
@@ -199,6 +202,7 @@ mod tests {
             (Status::Running, "running"),
             (Status::Complete, "complete"),
             (Status::Failed, "failed"),
+            (Status::Interrupted, "interrupted"),
         ] {
             assert_eq!(
                 serde_json::to_string(&status).unwrap(),

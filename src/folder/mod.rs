@@ -3,6 +3,8 @@
 //! the only layer that writes files, and it never changes a figure: it
 //! formats what the study computed.
 
+pub mod layout;
+pub mod lock;
 pub mod manifest;
 pub mod merge;
 pub mod output;

@@ -7,7 +7,7 @@
 //! they finish (so memory does not grow with the number of runs); the final
 //! files are assembled from them in (point, replicate) order at the end.
 
-use crate::folder::schema;
+use crate::folder::{layout, schema};
 use crate::model::{self, YearMetrics};
 use crate::scenario::roster;
 use crate::study::ensemble::{RunResult, RunSink, SnapshotStream, Study};
@@ -19,8 +19,7 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-/// Name of the folder of finished runs' part files inside a run folder.
-pub const PARTS_DIR: &str = ".runs";
+pub use crate::folder::layout::PARTS_DIR;
 
 /// The part-file kind of `timeseries.csv`: its part lands last, so its
 /// presence marks a run complete.
@@ -54,78 +53,7 @@ pub struct RunFolder {
     pub dir: PathBuf,
 }
 
-/// What to do with an existing output folder.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Existing {
-    /// Refuse (the default): data already written is never lost silently.
-    Refuse,
-    /// `--force`: replace it.
-    Replace,
-}
-
 impl RunFolder {
-    /// Checks that `dir` may be used, without touching the disk. Called
-    /// before anything is run so that a refusal leaves nothing behind.
-    /// Even with [`Existing::Replace`], only a run folder of this tool (one
-    /// holding `manifest.json`) is ever replaced: `--force` pointed at any
-    /// other non-empty folder is refused rather than deleting it.
-    pub fn check(dir: &Path, existing: Existing) -> Result<RunFolder> {
-        if dir.exists() && !dir.is_dir() {
-            return Err(Error::BadInput(format!(
-                "{}: exists and is not a folder",
-                dir.display()
-            )));
-        }
-        let non_empty = dir.exists()
-            && fs::read_dir(dir)
-                .map(|mut d| d.next().is_some())
-                .unwrap_or(true);
-        if non_empty {
-            match existing {
-                Existing::Refuse => {
-                    return Err(Error::BadInput(format!(
-                        "{}: output folder exists; pass --force to replace it (or --out another folder)",
-                        dir.display()
-                    )));
-                }
-                Existing::Replace if !dir.join("manifest.json").is_file() => {
-                    return Err(Error::BadInput(format!(
-                        "{}: not a run folder of succession (no manifest.json); --force only replaces run folders, \
-                         so this one is left alone: choose another --out",
-                        dir.display()
-                    )));
-                }
-                Existing::Replace => {}
-            }
-        }
-        Ok(RunFolder {
-            dir: dir.to_path_buf(),
-        })
-    }
-
-    /// Whether the folder holds nothing but what a run writes before its
-    /// manifest (the part-file folder, `points.csv` and temporary files): a
-    /// run killed right after it started, which `--resume` starts afresh.
-    pub fn is_unstarted(&self) -> bool {
-        let Ok(entries) = fs::read_dir(&self.dir) else {
-            return true;
-        };
-        entries.flatten().all(|entry| {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            name == PARTS_DIR || name == POINTS || name.ends_with(".tmp")
-        })
-    }
-
-    /// Creates the folder (replacing an existing one if allowed by
-    /// [`RunFolder::check`]) and its part-file folder.
-    pub fn create(&self) -> Result<()> {
-        if self.dir.exists() {
-            fs::remove_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
-        }
-        self.create_parts_dir()
-    }
-
     /// Creates the part-file folder if it is missing.
     pub fn create_parts_dir(&self) -> Result<()> {
         let parts = self.parts_dir();
@@ -214,35 +142,58 @@ impl RunFolder {
         write_atomically(&self.file(POINTS), points_csv(design).as_bytes())
     }
 
-    /// Removes the part files once the final files are in place.
+    /// Removes the part files once the final files are in place (the
+    /// tool's part files only; the folder goes once empty).
     pub fn remove_parts(&self) -> Result<()> {
         let parts = self.parts_dir();
-        if !parts.exists() {
+        let Ok(entries) = fs::read_dir(&parts) else {
             return Ok(());
+        };
+        for entry in entries.flatten() {
+            let is_part = entry.file_name().to_str().is_some_and(layout::is_part_file);
+            if is_part && entry.file_type().is_ok_and(|t| t.is_file()) {
+                let path = entry.path();
+                fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
         }
-        fs::remove_dir_all(&parts).map_err(|e| Error::io(&parts, e))
+        layout::remove_if_empty(&parts)
     }
 }
 
 /// One run's roster snapshot rows of one year, streamed to the temporary
 /// name of its part file.
+/// A stream dropped unfinished (its run failed) removes its temporary.
 struct PartStream {
-    out: BufWriter<fs::File>,
+    out: Option<BufWriter<fs::File>>,
     temp: PathBuf,
     target: PathBuf,
 }
 
 impl SnapshotStream for PartStream {
     fn writer(&mut self) -> &mut dyn Write {
-        &mut self.out
+        self.out
+            .as_mut()
+            .expect("a stream is written only before it is finished")
     }
 
     fn error(&self, error: std::io::Error) -> Error {
-        Error::io(&self.temp, error)
+        Error::io(&self.target, error)
     }
 
-    fn finish(self: Box<Self>) -> Result<()> {
-        finish_atomically(self.out, &self.target)
+    fn finish(mut self: Box<Self>) -> Result<()> {
+        let out = self
+            .out
+            .take()
+            .expect("a stream is finished once, as it is consumed");
+        finish_atomically(out, &self.target)
+    }
+}
+
+impl Drop for PartStream {
+    fn drop(&mut self) {
+        if self.out.take().is_some() {
+            let _ = fs::remove_file(&self.temp);
+        }
     }
 }
 
@@ -257,9 +208,9 @@ impl RunSink for RunFolder {
     ) -> Result<Box<dyn SnapshotStream + '_>> {
         let target = self.part(&format!("roster_{year}"), point, replicate);
         let temp = temp_name(&target);
-        let file = fs::File::create(&temp).map_err(|e| Error::io(&temp, e))?;
+        let file = fs::File::create(&temp).map_err(|e| discard(&temp, &target, e))?;
         Ok(Box::new(PartStream {
-            out: BufWriter::with_capacity(1 << 20, file),
+            out: Some(BufWriter::with_capacity(1 << 20, file)),
             temp,
             target,
         }))
@@ -289,13 +240,24 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
 
 /// Flushes `out`, written to `temp_name(target)`, syncs it and renames it
 /// to `target`: the last step of every file written, whole or streamed.
+/// On failure the temporary is removed (best effort), so a failed write
+/// leaves neither a final name nor a temporary behind; the error names the
+/// file being written.
 pub fn finish_atomically(out: BufWriter<fs::File>, target: &Path) -> Result<()> {
     let temp = temp_name(target);
-    let file = out
+    let finished = out
         .into_inner()
-        .map_err(|e| Error::io(&temp, e.into_error()))?;
-    file.sync_all().map_err(|e| Error::io(&temp, e))?;
-    fs::rename(&temp, target).map_err(|e| Error::io(target, e))
+        .map_err(|e| e.into_error())
+        .and_then(|file| file.sync_all())
+        .and_then(|()| fs::rename(&temp, target));
+    finished.map_err(|e| discard(&temp, target, e))
+}
+
+/// Removes the temporary `temp` of a failed write of `target` and returns
+/// the error, naming `target`.
+pub fn discard(temp: &Path, target: &Path, error: std::io::Error) -> Error {
+    let _ = fs::remove_file(temp);
+    Error::io(target, error)
 }
 
 /// `path` with `.tmp` appended: the name a file has while it is written.
@@ -310,9 +272,10 @@ pub fn temp_name(path: &Path) -> PathBuf {
 /// file (CSV, manifest, charts).
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     let temp = temp_name(path);
-    let file = fs::File::create(&temp).map_err(|e| Error::io(&temp, e))?;
+    let file = fs::File::create(&temp).map_err(|e| discard(&temp, path, e))?;
     let mut out = BufWriter::new(file);
-    out.write_all(contents).map_err(|e| Error::io(&temp, e))?;
+    out.write_all(contents)
+        .map_err(|e| discard(&temp, path, e))?;
     finish_atomically(out, path)
 }
 
@@ -481,17 +444,6 @@ impl RunFolder {
 
     /// Removes leftover temporary files of an interrupted invocation.
     pub fn remove_temporaries(&self) -> Result<()> {
-        for dir in [self.dir.clone(), self.parts_dir()] {
-            let Ok(entries) = fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.extension().is_some_and(|e| e == "tmp") {
-                    fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
-                }
-            }
-        }
-        Ok(())
+        layout::remove_temporaries(&self.dir)
     }
 }

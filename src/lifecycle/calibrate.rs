@@ -61,12 +61,13 @@ pub fn calibrate(request: &CalibrationRequest, progress: &dyn Progress) -> Resul
         &base,
         progress,
     )?;
-    // The variants live inside the base folder, which was just created.
+    // The variants live inside the base folder (foreign to its run, so
+    // replacing the base keeps them): they are replaced the same way.
     drop(base);
     for (name, sets) in variants {
         let out = calibration::variant_dir(&dir, &name);
         let study = load_whole(&request.scenario, &sets)?;
-        run_study(&run_request(out, sets, Mode::Fresh), &study, progress)?;
+        run_study(&run_request(out, sets, base_mode), &study, progress)?;
     }
     crate::folder::read::calibration_report(&dir, &targets)
 }

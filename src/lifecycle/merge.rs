@@ -1,11 +1,15 @@
-//! Merging a complete shard set into one run folder: checked first, merged
-//! into a sibling staging folder, renamed into place at the end, so a
-//! failure leaves neither a half-merged folder nor a damaged old one.
+//! Merging a complete shard set into one run folder, in place: the shards
+//! are checked first (nothing is written if one is refused), the folder is
+//! claimed like a run's (locked; `--force` replaces only the files of the
+//! run there), and the manifest says `running` until every file is in
+//! place, so a merge killed at any moment is completed by merging again
+//! with `--force`.
 
-use super::{Mode, timestamp, write_after_assembly, write_after_manifest};
+use super::{Mode, claim, timestamp, write_after_assembly, write_after_manifest};
+use crate::folder::lock::FolderLock;
 use crate::folder::manifest::{Manifest, Status};
 use crate::folder::merge::ShardSet;
-use crate::folder::output::{self, Existing, RunFolder};
+use crate::folder::output::{self, RunFolder};
 use crate::study::ensemble::RunRecord;
 use crate::study::sweep::Design;
 use crate::{Error, Result};
@@ -26,6 +30,13 @@ pub struct MergeRequest {
 
 /// Merges the shards of `request`; returns the number of shards merged.
 pub fn merge(request: &MergeRequest) -> Result<usize> {
+    // Shards being written by another process are refused, and stay
+    // unwritten while they are read.
+    let _shard_locks = request
+        .shards
+        .iter()
+        .map(|dir| FolderLock::shared(dir))
+        .collect::<Result<Vec<_>>>()?;
     let shards = ShardSet::open(&request.shards)?;
     let out = resolved(&request.out);
     for shard_dir in &shards.dirs {
@@ -38,64 +49,54 @@ pub fn merge(request: &MergeRequest) -> Result<usize> {
             )));
         }
     }
-    let existing = match request.mode {
-        Mode::Replace => Existing::Replace,
-        Mode::Fresh | Mode::Resume => Existing::Refuse,
+    let mode = match request.mode {
+        Mode::Replace => Mode::Replace,
+        Mode::Fresh | Mode::Resume => Mode::Fresh,
     };
-    let target = RunFolder::check(&request.out, existing)?;
+    let not_resumed = |_: &Manifest| Ok(());
+    claim::check(&request.out, mode, &not_resumed)?;
     let design = shards.design();
-
-    let mut staging_name = std::ffi::OsString::from(".");
-    staging_name.push(out.file_name().unwrap_or_default());
-    staging_name.push(format!(".merging-{}", std::process::id()));
-    let staging = RunFolder {
-        dir: out.with_file_name(staging_name),
-    };
-    if let Err(e) = merge_into(&shards, &design, &staging) {
-        let _ = std::fs::remove_dir_all(&staging.dir);
-        return Err(e);
-    }
-    if target.dir.exists() {
-        std::fs::remove_dir_all(&target.dir).map_err(|e| Error::io(&target.dir, e))?;
-    }
-    std::fs::rename(&staging.dir, &target.dir).map_err(|e| Error::io(&target.dir, e))?;
+    let claimed = claim::claim(&request.out, mode, "`succession merge`", &not_resumed)?;
+    merge_into(&shards, &design, &claimed.folder)?;
     Ok(shards.dirs.len())
 }
 
-/// Writes the merged files of `shards` into `folder`.
+/// Writes the merged files of `shards` into `folder`: the manifest first
+/// (`running`), the data files, those that follow, the manifest complete.
 fn merge_into(shards: &ShardSet, design: &Design, folder: &RunFolder) -> Result<()> {
     let started_at = Instant::now();
-    folder.create()?;
-    folder.write_points(design)?;
     let first = &shards.manifests[0];
-    for kind in output::part_kinds(&first.snapshots) {
-        shards.interleave(&output::data_file(&kind), folder)?;
-    }
-    write_after_assembly(folder, design, true)?;
-
     let mut runs: Vec<RunRecord> = shards
         .manifests
         .iter()
         .flat_map(|m| m.runs.iter().cloned())
         .collect();
     runs.sort_by_key(|r| (r.point, r.replicate));
-    let merged = Manifest {
-        status: Status::Complete,
+    let mut merged = Manifest {
+        status: Status::Running,
         started: shards
             .manifests
             .iter()
             .map(|m| m.started.clone())
             .min()
             .unwrap_or_default(),
-        finished: Some(timestamp()),
-        seconds: Some(started_at.elapsed().as_secs_f64()),
+        finished: None,
+        seconds: None,
         shard: None,
         runs,
         ..first.clone()
     };
     merged.write(&folder.dir)?;
-    folder.remove_parts()?;
-    write_after_manifest(folder)
+    folder.write_points(design)?;
+    for kind in output::part_kinds(&first.snapshots) {
+        shards.interleave(&output::data_file(&kind), folder)?;
+    }
+    write_after_assembly(folder, design, true)?;
+    write_after_manifest(folder)?;
+    merged.status = Status::Complete;
+    merged.finished = Some(timestamp());
+    merged.seconds = Some(started_at.elapsed().as_secs_f64());
+    merged.write(&folder.dir)
 }
 
 /// `path` made absolute and, as far as it exists, free of symlinks and

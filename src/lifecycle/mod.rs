@@ -9,6 +9,7 @@
 //! prints. Progress reaches the terminal through the [`Progress`] trait.
 
 pub mod calibrate;
+pub mod claim;
 pub mod merge;
 pub mod run;
 
@@ -48,6 +49,12 @@ pub trait Progress: Sync {
     fn note(&self, _message: &str) {}
     /// The runs are over (done or failed).
     fn finish(&self) {}
+    /// Whether the researcher asked to stop (SIGINT, SIGTERM): no further
+    /// run starts, finished runs are kept and the manifest says
+    /// `interrupted`.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// Reports nothing.
@@ -90,8 +97,9 @@ fn write_after_assembly(folder: &RunFolder, design: &Design, whole: bool) -> Res
     schema::write_datapackage(&folder.dir)
 }
 
-/// The files of a whole study drawn once its manifest is complete (the
-/// charts read the scenario from it).
+/// The files of a whole study drawn from its assembled files and its
+/// manifest (the charts read the scenario from it), before the manifest
+/// says complete.
 fn write_after_manifest(folder: &RunFolder) -> Result<()> {
     chart::draw(&folder.dir, &ChartOptions::default()).map(drop)
 }

@@ -3,9 +3,11 @@
 //! write the manifest, run, assemble, write the files that follow, and
 //! record in the manifest how far it got.
 
-use super::{Mode, Progress, check_fits, timestamp, write_after_assembly, write_after_manifest};
+use super::{
+    Mode, Progress, check_fits, claim, timestamp, write_after_assembly, write_after_manifest,
+};
 use crate::folder::manifest::{Identity, Manifest, Status};
-use crate::folder::output::{self, Existing, RunFolder};
+use crate::folder::output::{self, RunFolder};
 use crate::study::ensemble::{RunRecord, RunStatus, Shard, Study};
 use crate::{Error, Result};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,7 +25,8 @@ pub struct RunRequest {
     pub snapshots: Vec<i32>,
     /// The shard to run, if the study is split.
     pub shard: Option<Shard>,
-    /// The run folder (default: `out/<name>/`, `out/<name>/shard-I-of-N/`).
+    /// The run folder (default: `out/<name>/`; a shard's
+    /// `out/<name>-shards/shard-I-of-N/`, outside the whole run's folder).
     pub out: Option<PathBuf>,
     /// Worker threads (default: rayon's, all cores).
     pub threads: Option<usize>,
@@ -67,18 +70,17 @@ pub fn run_study(
     let estimate = study.estimate(threads);
     check_fits(&estimate)?;
     let dir = request.out.clone().unwrap_or_else(|| {
-        let base = Path::new("out").join(&study.scenario.name);
+        let name = &study.scenario.name;
         match shard {
-            Some(s) => base.join(format!("shard-{}-of-{}", s.index, s.count)),
-            None => base,
+            Some(s) => Path::new("out")
+                .join(format!("{name}-shards"))
+                .join(format!("shard-{}-of-{}", s.index, s.count)),
+            None => Path::new("out").join(name),
         }
     });
     let identity = Identity::of(study);
-    let resume = request.mode == Mode::Resume;
-
-    // Decide what exists and what is left to run, still without writing.
-    let previous = if resume && dir.join("manifest.json").exists() {
-        let previous = Manifest::read(&dir)?;
+    let replicates = study.scenario.replicates;
+    let resumable = |previous: &Manifest| -> Result<()> {
         if previous.identity != identity || previous.shard != shard {
             return Err(Error::BadInput(format!(
                 "{}: --resume refused: the folder was made from a different scenario, sweep, snapshot set or shard; \
@@ -87,43 +89,39 @@ pub fn run_study(
             )));
         }
         let before = previous.replicates().unwrap_or(0);
-        if before > study.scenario.replicates {
+        if before > replicates {
             return Err(Error::BadInput(format!(
-                "{}: --resume refused: the folder holds {before} replicates and the scenario now asks for {}; \
+                "{}: --resume refused: the folder holds {before} replicates and the scenario now asks for {replicates}; \
                  resuming never drops finished runs (use another --out)",
                 dir.display(),
-                study.scenario.replicates
             )));
         }
-        Some(previous)
-    } else if resume && (RunFolder { dir: dir.clone() }).is_unstarted() {
-        // Absent, or killed before its manifest was written: start afresh
-        // (`create` replaces what little is there).
-        None
-    } else {
-        let existing = match request.mode {
-            Mode::Replace => Existing::Replace,
-            Mode::Fresh | Mode::Resume => Existing::Refuse,
-        };
-        RunFolder::check(&dir, existing)?;
-        None
+        Ok(())
     };
-    let folder = RunFolder { dir };
+    // Every refusal comes before anything is written.
+    claim::check(&dir, request.mode, &resumable)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Runtime(format!("cannot start {threads} threads: {e}")))?;
+    let purpose = format!("`succession run {}`", request.scenario.display());
+    let claim = claim::claim(&dir, request.mode, &purpose, &resumable)?;
+    if let Some(reason) = &claim.lock.unsupported {
+        progress.note(&format!(
+            "{reason}: a second process writing this folder at the same time would not be refused"
+        ));
+    }
+    let folder = claim.folder.clone();
+    let previous = claim.previous.clone();
 
     // All input is valid: from here on, failures are runtime failures.
     let runs = study.runs();
     if previous.is_some() {
-        folder.create_parts_dir()?;
         folder.remove_temporaries()?;
+        folder.create_parts_dir()?;
         for kind in output::part_kinds(&study.snapshots) {
             folder.split_into_parts(&output::data_file(&kind), &kind)?;
         }
-    } else {
-        folder.create()?;
     }
     let is_done = |&(p, r): &(u32, u32)| folder.part(output::TIMESERIES, p, r).exists();
     let done_before: BTreeSet<(u32, u32)> = runs.iter().copied().filter(is_done).collect();
@@ -174,10 +172,12 @@ pub fn run_study(
         scenario: serde_json::to_value(&study.scenario)
             .map_err(|e| Error::Runtime(e.to_string()))?,
     };
+    // The manifest first: from here on the folder is this run's, and every
+    // later kill leaves a state `--resume` finishes (the points are written
+    // again on resume, whatever became of them).
     manifest.write(&folder.dir)?;
-    if previous.is_none() {
-        folder.write_points(&study.design)?;
-    }
+    folder.write_points(&study.design)?;
+    folder.create_parts_dir()?;
 
     progress.start(pending.len() as u64);
     if !done_before.is_empty() {
@@ -187,9 +187,13 @@ pub fn run_study(
             runs.len()
         ));
     }
+    let stop = || progress.cancelled();
     let outcome = pool
-        .install(|| study.execute(&folder, &pending, &|_| progress.run_done()))
+        .install(|| study.execute(&folder, &pending, &|_| progress.run_done(), &stop))
         .and_then(|finished| {
+            if progress.cancelled() {
+                return Err(interrupted(request, &folder));
+            }
             folder.assemble_study(study)?;
             write_after_assembly(&folder, &study.design, shard.is_none())?;
             Ok(finished)
@@ -197,18 +201,7 @@ pub fn run_study(
     progress.finish();
     let finished = match outcome {
         Ok(finished) => finished,
-        Err(e) => {
-            // Keep what was written: finished runs stay as part files for --resume.
-            for record in &mut manifest.runs {
-                if is_done(&(record.point, record.replicate)) {
-                    record.status = RunStatus::Complete;
-                }
-            }
-            manifest.status = Status::Failed;
-            manifest.finished = Some(timestamp());
-            let _ = manifest.write(&folder.dir);
-            return Err(e);
-        }
+        Err(e) => return Err(record_stop(&mut manifest, &folder, &is_done, e)),
     };
     for record in finished {
         let position = manifest
@@ -219,14 +212,24 @@ pub fn run_study(
             manifest.runs[i] = record;
         }
     }
-    manifest.status = Status::Complete;
-    manifest.finished = Some(timestamp());
-    manifest.seconds = Some(started_at.elapsed().as_secs_f64());
-    manifest.write(&folder.dir)?;
-    folder.remove_parts()?;
-    if shard.is_none() {
-        write_after_manifest(&folder)?;
+    // Charts before the manifest says complete, so "complete" means every
+    // file is in place; the part files go last but one, so a complete
+    // folder holds nothing else.
+    let completed = (|| {
+        manifest.write(&folder.dir)?;
+        if shard.is_none() {
+            write_after_manifest(&folder)?;
+        }
+        folder.remove_parts()?;
+        manifest.status = Status::Complete;
+        manifest.finished = Some(timestamp());
+        manifest.seconds = Some(started_at.elapsed().as_secs_f64());
+        manifest.write(&folder.dir)
+    })();
+    if let Err(e) = completed {
+        return Err(record_stop(&mut manifest, &folder, &is_done, e));
     }
+    drop(claim);
     let seconds = started_at.elapsed().as_secs_f64();
     progress.note(&format!(
         "wrote {} ({} runs, {seconds:.1} s)",
@@ -238,4 +241,58 @@ pub fn run_study(
         runs: pending.len(),
         seconds,
     })
+}
+
+/// Records in the manifest why the invocation stopped (`failed`, or
+/// `interrupted`) and which runs finished (their part files stay for
+/// `--resume`); returns the error to report, saying so if even that record
+/// could not be written.
+fn record_stop(
+    manifest: &mut Manifest,
+    folder: &RunFolder,
+    is_done: &dyn Fn(&(u32, u32)) -> bool,
+    error: Error,
+) -> Error {
+    for record in &mut manifest.runs {
+        if record.status != RunStatus::Complete && is_done(&(record.point, record.replicate)) {
+            record.status = RunStatus::Complete;
+        }
+    }
+    manifest.status = match error {
+        Error::Interrupted(_) => Status::Interrupted,
+        _ => Status::Failed,
+    };
+    manifest.finished = Some(timestamp());
+    match manifest.write(&folder.dir) {
+        Ok(()) => error,
+        Err(also) => {
+            let message = format!(
+                "{error}; and the manifest could not record it ({also}), so it still says `running`: \
+                 `--resume` finishes the run all the same"
+            );
+            match error {
+                Error::Interrupted(_) => Error::Interrupted(message),
+                _ => Error::Runtime(message),
+            }
+        }
+    }
+}
+
+/// The error of a run stopped by a signal: what was kept and how to go on.
+fn interrupted(request: &RunRequest, folder: &RunFolder) -> Error {
+    let mut command = format!("succession run {}", request.scenario.display());
+    for set in &request.sets {
+        command.push_str(&format!(" --set {set}"));
+    }
+    for year in &request.snapshots {
+        command.push_str(&format!(" --snapshot {year}"));
+    }
+    if let Some(shard) = request.shard {
+        command.push_str(&format!(" --shard {}/{}", shard.index, shard.count));
+    }
+    command.push_str(&format!(" --out {} --resume", folder.dir.display()));
+    Error::Interrupted(format!(
+        "interrupted: the finished runs are kept in {}; `{command}` finishes the run",
+        folder.dir.display()
+    ))
 }

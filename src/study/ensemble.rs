@@ -428,16 +428,22 @@ impl Study {
         }
     }
 
-    /// Runs `runs`, handing each run to `sink` when it completes.
-    /// `on_done` is called after each run (from worker threads) for
-    /// progress reporting.
+    /// Runs `runs`, handing each run to `sink` when it completes, and
+    /// returns the records of the runs it ran. `on_done` is called after
+    /// each run (from worker threads) for progress reporting; once `stop`
+    /// says so, no further run starts (those running finish), so a stopped
+    /// study keeps every run it finished.
     pub fn execute(
         &self,
         sink: &dyn RunSink,
         runs: &[(u32, u32)],
         on_done: &(dyn Fn(&RunRecord) + Sync),
+        stop: &(dyn Fn() -> bool + Sync),
     ) -> Result<Vec<RunRecord>> {
-        let one = |&(point, replicate): &(u32, u32)| -> Result<RunRecord> {
+        let one = |&(point, replicate): &(u32, u32)| -> Result<Option<RunRecord>> {
+            if stop() {
+                return Ok(None);
+            }
             // A panic in a run (a bug, not bad input: the gate refused that)
             // becomes this run's error, so the caller can record the study
             // as failed instead of the process aborting mid-write.
@@ -449,7 +455,7 @@ impl Study {
                     ..record
                 };
                 on_done(&record);
-                Ok(record)
+                Ok(Some(record))
             }))
             .unwrap_or_else(|payload| {
                 Err(Error::Runtime(format!(
@@ -458,11 +464,12 @@ impl Study {
                 )))
             })
         };
-        if self.n_communities() >= LARGE_RUN {
+        let records: Result<Vec<Option<RunRecord>>> = if self.n_communities() >= LARGE_RUN {
             runs.iter().map(one).collect()
         } else {
             runs.par_iter().map(one).collect()
-        }
+        };
+        Ok(records?.into_iter().flatten().collect())
     }
 
     fn execute_one(&self, sink: &dyn RunSink, point: u32, replicate: u32) -> Result<RunRecord> {
@@ -605,7 +612,7 @@ mod tests {
         let study = Study::load(&path, &[], &[1960], None).unwrap();
         let sink = Memory::default();
         let runs = vec![(0, 0), (4, 2)];
-        let records = study.execute(&sink, &runs, &|_| {}).unwrap();
+        let records = study.execute(&sink, &runs, &|_| {}, &|| false).unwrap();
         assert_eq!(
             records
                 .iter()

@@ -53,10 +53,14 @@ pub fn tree(dir: &Path) -> Vec<String> {
     out
 }
 
-/// [`tree`] without the `charts/` folder: the data files of a run folder.
+/// The lock file every run folder keeps (see `folder::lock`).
+pub const LOCK: &str = ".succession.lock";
+
+/// [`tree`] without the `charts/` folder and the lock file: the data files
+/// of a run folder.
 pub fn data_tree(dir: &Path) -> Vec<String> {
     tree(dir)
         .into_iter()
-        .filter(|p| !p.starts_with("charts"))
+        .filter(|p| !p.starts_with("charts") && p != LOCK)
         .collect()
 }
