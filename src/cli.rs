@@ -6,7 +6,7 @@ use crate::progress::Terminal;
 use clap::{Parser, Subcommand};
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use succession::chart::{self, ChartOptions};
+use succession::chart::ChartOptions;
 use succession::lifecycle::{self, CalibrationRequest, MergeRequest, Mode, RunRequest};
 use succession::scenario;
 use succession::study::ensemble::{Shard, Study};
@@ -172,7 +172,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Plot(args) => {
-            chart::draw(&args.dir, &ChartOptions { point: args.point })?;
+            lifecycle::plot(&args.dir, &ChartOptions { point: args.point })?;
             Ok(())
         }
     }

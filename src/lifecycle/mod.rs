@@ -18,6 +18,7 @@ pub use merge::{MergeRequest, merge};
 pub use run::{RunOutcome, RunRequest, run, run_study};
 
 use crate::chart::{self, ChartOptions};
+use crate::folder::lock::FolderLock;
 use crate::folder::output::RunFolder;
 use crate::folder::schema;
 use crate::study::Study;
@@ -102,6 +103,19 @@ fn write_after_assembly(folder: &RunFolder, design: &Design, whole: bool) -> Res
 /// says complete.
 fn write_after_manifest(folder: &RunFolder) -> Result<()> {
     chart::draw(&folder.dir, &ChartOptions::default()).map(drop)
+}
+
+/// Redraws the charts of the run folder `dir` (`succession plot`), holding
+/// its lock so that a run writing the folder is not drawn half-way. A
+/// folder without a time series gets the chart layer's message and no lock
+/// file.
+pub fn plot(dir: &std::path::Path, options: &ChartOptions) -> Result<Vec<std::path::PathBuf>> {
+    let _lock = if dir.join("timeseries.csv").is_file() {
+        Some(FolderLock::exclusive(dir, "`succession plot`")?)
+    } else {
+        None
+    };
+    chart::draw(dir, options)
 }
 
 /// Now, RFC 3339 in UTC to the second.
