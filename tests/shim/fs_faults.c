@@ -87,10 +87,15 @@ static void *real(const char *name) {
     return f;
 }
 
-/* `real_fn`: libc's `name`, looked up once. */
+/* `real_fn`: libc's `name`, looked up on first use (atomically: two threads
+ * racing to look it up store the same pointer). */
 #define REAL(name)                                                              \
-    static __typeof__(name) *real_fn = NULL;                                    \
-    if (real_fn == NULL) real_fn = (__typeof__(name) *)real(#name)
+    static __typeof__(name) *real_cache = NULL;                                 \
+    __typeof__(name) *real_fn = __atomic_load_n(&real_cache, __ATOMIC_ACQUIRE); \
+    if (real_fn == NULL) {                                                      \
+        real_fn = (__typeof__(name) *)real(#name);                              \
+        __atomic_store_n(&real_cache, real_fn, __ATOMIC_RELEASE);               \
+    }
 
 static long env_number(const char *name) {
     const char *text = getenv(name);
@@ -122,10 +127,9 @@ static void log_line(const char *format, ...) {
     if (n < 0) return;
     if ((size_t)n > sizeof line - 2) n = (int)(sizeof line - 2);
     line[n++] = '\n';
-    static __typeof__(write) *real_write = NULL;
-    if (real_write == NULL) real_write = (__typeof__(write) *)real("write");
+    REAL(write);
     int saved = errno;
-    ssize_t ignored = real_write(log_fd, line, (size_t)n);
+    ssize_t ignored = real_fn(log_fd, line, (size_t)n);
     (void)ignored;
     errno = saved;
 }
