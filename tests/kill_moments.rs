@@ -177,7 +177,10 @@ fn first_refused(log: &Path) -> Option<String> {
     std::fs::read_to_string(log)
         .unwrap_or_default()
         .lines()
-        .find(|l| l.starts_with("w- "))
+        // The lock file's text only explains the lock to a second process,
+        // so a refused write there is ignored by design: the first write
+        // that matters comes after it.
+        .find(|l| l.starts_with("w- ") && !l.contains(".succession.lock"))
         .and_then(|l| l.split(' ').nth(2).map(str::to_string))
 }
 
