@@ -41,9 +41,13 @@ enum Decision {
     Resume,
 }
 
+/// What a request can resume: `None` for one without `--resume` (merge),
+/// else the check of a manifest it would resume.
+pub type Resumable<'a> = Option<&'a dyn Fn(&Manifest) -> Result<()>>;
+
 /// Decides, reading only, what `mode` does with `dir`; refuses what it must
-/// not touch. `resumable` checks a manifest that `--resume` would resume.
-fn decide(dir: &Path, mode: Mode, resumable: &dyn Fn(&Manifest) -> Result<()>) -> Result<Decision> {
+/// not touch.
+fn decide(dir: &Path, mode: Mode, resumable: Resumable) -> Result<Decision> {
     if dir.exists() && !dir.is_dir() {
         return Err(Error::BadInput(format!(
             "{}: exists and is not a folder",
@@ -74,8 +78,13 @@ fn decide(dir: &Path, mode: Mode, resumable: &dyn Fn(&Manifest) -> Result<()>) -
         }
         Mode::Fresh if survey.foreign.is_empty() => Err(Error::BadInput(format!(
             "{}: holds a run of succession that stopped before its manifest was written; \
-             pass --resume or --force to start it again, or --out another folder",
-            dir.display()
+             pass {} to start it again, or --out another folder",
+            dir.display(),
+            if resumable.is_some() {
+                "--resume or --force"
+            } else {
+                "--force"
+            }
         ))),
         Mode::Fresh => Err(Error::BadInput(format!(
             "{}: exists and is not empty ({}); choose another --out",
@@ -84,7 +93,9 @@ fn decide(dir: &Path, mode: Mode, resumable: &dyn Fn(&Manifest) -> Result<()>) -
         ))),
         Mode::Replace if survey.has_manifest => Ok(Decision::Replace),
         Mode::Resume if survey.has_manifest => {
-            resumable(&Manifest::read(dir)?)?;
+            if let Some(resumable) = resumable {
+                resumable(&Manifest::read(dir)?)?;
+            }
             Ok(Decision::Resume)
         }
         Mode::Replace | Mode::Resume if survey.foreign.is_empty() => Ok(Decision::Start),
@@ -94,7 +105,7 @@ fn decide(dir: &Path, mode: Mode, resumable: &dyn Fn(&Manifest) -> Result<()>) -
 
 /// Refuses what `mode` may not do with `dir`, reading only: the check made
 /// before anything is computed or written.
-pub fn check(dir: &Path, mode: Mode, resumable: &dyn Fn(&Manifest) -> Result<()>) -> Result<()> {
+pub fn check(dir: &Path, mode: Mode, resumable: Resumable) -> Result<()> {
     decide(dir, mode, resumable).map(drop)
 }
 
@@ -105,12 +116,7 @@ pub fn check(dir: &Path, mode: Mode, resumable: &dyn Fn(&Manifest) -> Result<()>
 /// until the caller writes its own, so at every moment of the replacement
 /// the folder is a run folder that a repeated `--force` (or, for the same
 /// study, `--resume`) completes.
-pub fn claim(
-    dir: &Path,
-    mode: Mode,
-    purpose: &str,
-    resumable: &dyn Fn(&Manifest) -> Result<()>,
-) -> Result<Claim> {
+pub fn claim(dir: &Path, mode: Mode, purpose: &str, resumable: Resumable) -> Result<Claim> {
     decide(dir, mode, resumable)?;
     std::fs::create_dir_all(dir).map_err(|e| {
         Error::BadInput(format!(
@@ -165,6 +171,7 @@ mod tests {
     fn what_a_folder_holds_decides_each_mode_as_the_table_says() {
         use Decision::{Replace, Resume, Start};
         let any = |_: &Manifest| Ok(());
+        let any: Resumable = Some(&any);
         let rows: [(&[&str], [Option<Decision>; 3]); 5] = [
             (&[], [Some(Start); 3]),
             (
@@ -189,12 +196,10 @@ mod tests {
             {
                 // A manifest that does not parse is still a manifest: Resume
                 // reads it and fails, which this table does not test.
-                let resumable = |_: &Manifest| Ok(());
                 let got = if expected == Some(Resume) {
                     Survey::of(dir.path()).map(|s| s.has_manifest).ok() == Some(true)
                 } else {
-                    decide(dir.path(), mode, &any).ok() == expected
-                        || decide(dir.path(), mode, &resumable).ok() == expected
+                    decide(dir.path(), mode, any).ok() == expected
                 };
                 assert!(got, "{files:?} with {mode:?}: expected {expected:?}");
             }

@@ -53,10 +53,9 @@ pub fn merge(request: &MergeRequest) -> Result<usize> {
         Mode::Replace => Mode::Replace,
         Mode::Fresh | Mode::Resume => Mode::Fresh,
     };
-    let not_resumed = |_: &Manifest| Ok(());
-    claim::check(&request.out, mode, &not_resumed)?;
+    claim::check(&request.out, mode, None)?;
     let design = shards.design();
-    let claimed = claim::claim(&request.out, mode, "`succession merge`", &not_resumed)?;
+    let claimed = claim::claim(&request.out, mode, "`succession merge`", None)?;
     merge_into(&shards, &design, &claimed.folder)?;
     Ok(shards.dirs.len())
 }

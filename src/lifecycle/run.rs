@@ -99,13 +99,13 @@ pub fn run_study(
         Ok(())
     };
     // Every refusal comes before anything is written.
-    claim::check(&dir, request.mode, &resumable)?;
+    claim::check(&dir, request.mode, Some(&resumable))?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Runtime(format!("cannot start {threads} threads: {e}")))?;
     let purpose = format!("`succession run {}`", request.scenario.display());
-    let claim = claim::claim(&dir, request.mode, &purpose, &resumable)?;
+    let claim = claim::claim(&dir, request.mode, &purpose, Some(&resumable))?;
     if let Some(reason) = &claim.lock.unsupported {
         progress.note(&format!(
             "{reason}: a second process writing this folder at the same time would not be refused"
