@@ -3,6 +3,9 @@
 //! the only layer that writes files, and it never changes a figure: it
 //! formats what the study computed.
 
+/// Whether a path can be an output folder (checked before anything is run, so
+/// an impossible `--out` is bad input, not a failed `mkdir` after the run).
+pub mod location;
 pub mod manifest;
 pub mod merge;
 pub mod output;

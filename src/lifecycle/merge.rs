@@ -26,6 +26,7 @@ pub struct MergeRequest {
 
 /// Merges the shards of `request`; returns the number of shards merged.
 pub fn merge(request: &MergeRequest) -> Result<usize> {
+    crate::folder::location::check_location(&request.out)?;
     let shards = ShardSet::open(&request.shards)?;
     let out = resolved(&request.out);
     for shard_dir in &shards.dirs {

@@ -73,6 +73,7 @@ pub fn run_study(
             None => base,
         }
     });
+    crate::folder::location::check_location(&dir)?;
     let identity = Identity::of(study);
     let resume = request.mode == Mode::Resume;
 

@@ -125,8 +125,27 @@ impl Targets {
 
     /// Parses and checks a targets file's text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Targets> {
-        let targets: Targets = toml::from_str(text)
-            .map_err(|e| Error::BadInput(format!("{origin}: {}", e.to_string().trim())))?;
+        let targets: Targets = toml::from_str(text).map_err(|e| {
+            // One line: `file:line:column: message` (toml's own rendering
+            // quotes the source over several lines).
+            let before = text.get(..e.span().map_or(0, |s| s.start)).unwrap_or("");
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            let message: Vec<&str> = e.message().lines().map(str::trim).collect();
+            Error::BadInput(format!("{origin}:{line}:{column}: {}", message.join("; ")))
+        })?;
+        for name in targets.variants.keys() {
+            // Each variant runs into DIR/variants/<name>/: the name must be
+            // one plain folder name, never a way out of the folder.
+            if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
+                return Err(Error::input(
+                    origin,
+                    format!("variants.{name:?}"),
+                    "a variant name is the name of its folder (DIR/variants/<name>/): \
+                     not empty, `.` or `..`, and without `/` or `\\`",
+                ));
+            }
+        }
         for target in &targets.targets {
             let bad =
                 |message: &str| Error::input(origin, format!("target {:?}", target.name), message);
