@@ -422,6 +422,19 @@ fn other_bad_input_is_one_line_with_exit_code_2() {
             ],
             &["broken_targets.toml:1:1: missing field `source`"],
         ),
+        // It used to be read until memory ran out.
+        case(
+            "targets that are not a regular file",
+            &[
+                "calibrate",
+                &small,
+                "--targets",
+                "/dev/zero",
+                "--out",
+                "cal",
+            ],
+            &["/dev/zero: cannot read targets: not a regular file"],
+        ),
         case(
             "plot a regular file",
             &["plot", "file"],

@@ -117,9 +117,20 @@ impl Targets {
     /// range, a range is ordered, a span is ordered and every contrast
     /// names a variant.
     pub fn read(path: &Path) -> Result<Targets> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::BadInput(format!("{}: cannot read targets: {e}", path.display()))
-        })?;
+        use std::io::Read;
+        // A regular file of bounded size, as for a scenario: `/dev/zero` or a
+        // FIFO is refused instead of read until memory runs out.
+        let limit = crate::scenario::SCENARIO_LIMIT;
+        let mut text = String::new();
+        crate::scenario::open_input(path, limit)
+            .and_then(|file| {
+                file.take(limit)
+                    .read_to_string(&mut text)
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(|e| {
+                Error::BadInput(format!("{}: cannot read targets: {e}", path.display()))
+            })?;
         Targets::parse(&text, &path.display().to_string())
     }
 
