@@ -126,6 +126,63 @@ struct MergeArgs {
     quiet: bool,
 }
 
+/// clap's error as the tool's one line, `<message> (see `succession
+/// <subcommand> --help`)`, or `None` for what is not an error: help and the
+/// version (clap prints those itself, to stdout with exit code 0, or the
+/// help to stderr with exit code 2 for `succession` alone).
+///
+/// The message is clap's own: its first paragraph joined into one line
+/// (a missing argument's name and a list of possible values follow on
+/// lines of their own), then each `tip:` after `; `, without the usage
+/// and the pointer to `--help` (the line names the help to see instead).
+pub fn usage_error(error: &clap::Error, args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        return None;
+    }
+    // The rendered text without styles: "error: <message>[\n  <more>]",
+    // then paragraphs of tips, usage and "For more information".
+    let text = error.render().to_string();
+    let mut paragraphs = text.split("\n\n");
+    let first = paragraphs.next().unwrap_or_default();
+    let first = first.strip_prefix("error:").unwrap_or(first);
+    let mut line = one_line(first);
+    for paragraph in paragraphs {
+        for tip in paragraph
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("tip:"))
+        {
+            line.push_str("; ");
+            line.push_str(tip.trim());
+        }
+    }
+    let subcommand = args.get(1).and_then(|a| a.to_str()).filter(|name| {
+        use clap::CommandFactory;
+        Cli::command()
+            .get_subcommands()
+            .any(|c| c.get_name() == *name)
+    });
+    let help = match subcommand {
+        Some(name) => format!("succession {name} --help"),
+        None => "succession --help".to_string(),
+    };
+    Some(format!("{line} (see `{help}`)"))
+}
+
+/// `text`'s lines trimmed and joined by single spaces.
+fn one_line(text: &str) -> String {
+    text.split(['\n', '\r'])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
@@ -154,7 +211,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 mode: mode(false, args.force),
             };
             let merged = lifecycle::merge(&request)?;
-            eprintln!("merged {merged} shards into {}", request.out.display());
+            if !args.quiet {
+                eprintln!("merged {merged} shards into {}", request.out.display());
+            }
             Ok(())
         }
         Command::Calibrate(args) => {

@@ -9,7 +9,23 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        Err(error) => {
+            let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+            return match cli::usage_error(&error, &argv) {
+                Some(line) => {
+                    eprintln!("error: {}", single_line(&line));
+                    ExitCode::from(2)
+                }
+                // Help or the version: clap's own text, stream and code.
+                None => {
+                    let _ = error.print();
+                    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
+                }
+            };
+        }
+    };
     // A panic is a bug, never the user's input: it must not end the process
     // with Rust's multi-line report and exit 101. The hook stays silent
     // because a run's panic is caught in `Study::execute` and reported as
@@ -19,7 +35,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(error)) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", single_line(&error.to_string()));
             if error.is_bad_input() {
                 ExitCode::from(2)
             } else if matches!(error, succession::Error::Interrupted(_)) {
@@ -31,9 +47,17 @@ fn main() -> ExitCode {
         Err(payload) => {
             eprintln!(
                 "error: internal error: {}",
-                succession::study::ensemble::panic_message(payload.as_ref())
+                single_line(&succession::study::ensemble::panic_message(
+                    payload.as_ref()
+                ))
             );
             ExitCode::from(1)
         }
     }
+}
+
+/// `message` on one line: a line break in it (from a file name, a value
+/// on the command line) is shown as `\n`, so every error stays one line.
+fn single_line(message: &str) -> String {
+    message.replace('\r', "\\r").replace('\n', "\\n")
 }

@@ -74,6 +74,17 @@ const RESOLUTION_BY_TYPE: [(usize, &str, plotters::style::RGBColor); 3] = [
 pub fn draw(dir: &Path, options: &ChartOptions) -> Result<Vec<PathBuf>> {
     // The time series is the one file every chart needs; report its absence
     // first, so an empty or wrong folder gets the most telling message.
+    if !dir.is_dir() {
+        let what = if dir.exists() {
+            "is not a folder"
+        } else {
+            "no such folder"
+        };
+        return Err(Error::BadInput(format!(
+            "{}: {what} (charts are drawn from a run folder written by `succession run`)",
+            dir.display()
+        )));
+    }
     let timeseries_path = dir.join("timeseries.csv");
     if !timeseries_path.is_file() {
         return Err(Error::BadInput(format!(

@@ -4,6 +4,9 @@
 //! formats what the study computed.
 
 pub mod layout;
+/// Whether a path can be an output folder (checked before anything is run, so
+/// an impossible `--out` is bad input, not a failed `mkdir` after the run).
+pub mod location;
 pub mod lock;
 pub mod manifest;
 pub mod merge;

@@ -43,6 +43,11 @@ pub fn calibrate(request: &CalibrationRequest, progress: &dyn Progress) -> Resul
         .out
         .clone()
         .unwrap_or_else(|| Path::new("out").join(format!("{}-calibration", base.scenario.name)));
+    // Every folder is checked before the base run writes its own.
+    crate::folder::location::check_location(&dir)?;
+    for (name, _) in &variants {
+        crate::folder::location::check_location(&calibration::variant_dir(&dir, name))?;
+    }
     let run_request = |out: PathBuf, sets: Vec<String>, mode: Mode| RunRequest {
         scenario: request.scenario.clone(),
         sets,

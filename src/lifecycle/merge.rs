@@ -30,6 +30,7 @@ pub struct MergeRequest {
 
 /// Merges the shards of `request`; returns the number of shards merged.
 pub fn merge(request: &MergeRequest) -> Result<usize> {
+    crate::folder::location::check_location(&request.out)?;
     // Shards being written by another process are refused, and stay
     // unwritten while they are read.
     let _shard_locks = request

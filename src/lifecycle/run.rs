@@ -78,6 +78,7 @@ pub fn run_study(
             None => Path::new("out").join(name),
         }
     });
+    crate::folder::location::check_location(&dir)?;
     let identity = Identity::of(study);
     let replicates = study.scenario.replicates;
     let resumable = |previous: &Manifest| -> Result<()> {

@@ -117,16 +117,46 @@ impl Targets {
     /// range, a range is ordered, a span is ordered and every contrast
     /// names a variant.
     pub fn read(path: &Path) -> Result<Targets> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::BadInput(format!("{}: cannot read targets: {e}", path.display()))
-        })?;
+        use std::io::Read;
+        // A regular file of bounded size, as for a scenario: `/dev/zero` or a
+        // FIFO is refused instead of read until memory runs out.
+        let limit = crate::scenario::SCENARIO_LIMIT;
+        let mut text = String::new();
+        crate::scenario::open_input(path, limit)
+            .and_then(|file| {
+                file.take(limit)
+                    .read_to_string(&mut text)
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(|e| {
+                Error::BadInput(format!("{}: cannot read targets: {e}", path.display()))
+            })?;
         Targets::parse(&text, &path.display().to_string())
     }
 
     /// Parses and checks a targets file's text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Targets> {
-        let targets: Targets = toml::from_str(text)
-            .map_err(|e| Error::BadInput(format!("{origin}: {}", e.to_string().trim())))?;
+        let targets: Targets = toml::from_str(text).map_err(|e| {
+            // One line: `file:line:column: message` (toml's own rendering
+            // quotes the source over several lines).
+            let before = text.get(..e.span().map_or(0, |s| s.start)).unwrap_or("");
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            let message: Vec<&str> = e.message().lines().map(str::trim).collect();
+            Error::BadInput(format!("{origin}:{line}:{column}: {}", message.join("; ")))
+        })?;
+        for name in targets.variants.keys() {
+            // Each variant runs into DIR/variants/<name>/: the name must be
+            // one plain folder name, never a way out of the folder.
+            if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
+                return Err(Error::input(
+                    origin,
+                    format!("variants.{name:?}"),
+                    "a variant name is the name of its folder (DIR/variants/<name>/): \
+                     not empty, `.` or `..`, and without `/` or `\\`",
+                ));
+            }
+        }
         for target in &targets.targets {
             let bad =
                 |message: &str| Error::input(origin, format!("target {:?}", target.name), message);
