@@ -91,6 +91,7 @@ fn merge_into(shards: &ShardSet, design: &Design, folder: &RunFolder) -> Result<
         seconds: Some(started_at.elapsed().as_secs_f64()),
         shard: None,
         runs,
+        checksums: shards.checksums(),
         ..first.clone()
     };
     merged.write(&folder.dir)?;

@@ -116,12 +116,11 @@ pub fn run_study(
 
     // All input is valid: from here on, failures are runtime failures.
     let runs = study.runs();
-    if previous.is_some() {
+    let mut dropped = 0;
+    if let Some(previous) = &previous {
         folder.create_parts_dir()?;
         folder.remove_temporaries()?;
-        for kind in output::part_kinds(&study.snapshots) {
-            folder.split_into_parts(&output::data_file(&kind), &kind)?;
-        }
+        dropped = folder.split_data_files(&study.snapshots, &previous.checksums)?;
     } else {
         folder.create()?;
     }
@@ -171,6 +170,11 @@ pub fn run_study(
                     .unwrap_or(0.0),
             })
             .collect(),
+        // Kept until reassembly: a resume killed before then verifies again.
+        checksums: previous
+            .as_ref()
+            .map(|m| m.checksums.clone())
+            .unwrap_or_default(),
         scenario: serde_json::to_value(&study.scenario)
             .map_err(|e| Error::Runtime(e.to_string()))?,
     };
@@ -187,10 +191,15 @@ pub fn run_study(
             runs.len()
         ));
     }
+    if dropped > 0 {
+        progress.note(&format!(
+            "resuming: {dropped} run(s) whose rows no longer match manifest.json's checksums run again"
+        ));
+    }
     let outcome = pool
         .install(|| study.execute(&folder, &pending, &|_| progress.run_done()))
         .and_then(|finished| {
-            folder.assemble_study(study)?;
+            manifest.checksums = folder.assemble_study(study)?;
             write_after_assembly(&folder, &study.design, shard.is_none())?;
             Ok(finished)
         });
