@@ -81,9 +81,9 @@ fn altered(row: &str) -> String {
     let start = row.match_indices(',').nth(1).unwrap().0;
     let at = row
         .char_indices()
-        .filter(|&(i, c)| i > start && c.is_ascii_digit())
+        .rev()
+        .find(|&(i, c)| i > start && c.is_ascii_digit())
         .map(|(i, _)| i)
-        .last()
         .expect("a row with a digit in its values");
     let digit = row.as_bytes()[at] - b'0';
     let mut row = row.to_string();

@@ -5,7 +5,9 @@
 //! a final name: every file is written under a temporary name and renamed
 //! when complete. Finished runs land as part files in `.runs/` as soon as
 //! they finish (so memory does not grow with the number of runs); the final
-//! files are assembled from them in (point, replicate) order at the end.
+//! files are assembled from them in (point, replicate) order at the end,
+//! each run's chunk counted and hashed as it is copied, for the manifest's
+//! checksums that `merge` and `--resume` verify.
 
 use crate::folder::manifest::{Checksums, RunChecksum};
 use crate::folder::schema;
