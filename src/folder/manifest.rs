@@ -6,12 +6,18 @@
 //! (another version may draw differently), the resolved scenario without its
 //! replicate count (so replicates can be added later), the sweep design and
 //! the snapshot years. A roster is identified by its path, not its contents.
+//!
+//! Its checksums ([`RunChecksum`]) record, for every data file, each run's
+//! rows as they were written: `merge` and `--resume` verify what they read
+//! against them, so a file cut short, with repeated rows or an altered value
+//! is refused (merge) or its damaged runs run again (resume).
 
 use crate::folder::output;
 use crate::study::ensemble::{Estimate, RunRecord, Shard, Study};
 use crate::study::sweep::Design;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use crate::folder::layout::MANIFEST;
@@ -94,6 +100,43 @@ impl Identity {
     }
 }
 
+/// One run's chunk of a data file as it was written: the exact bytes of its
+/// rows (each line with its `\n`), counted and hashed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunChecksum {
+    /// The run's point.
+    pub point: u32,
+    /// The run's replicate.
+    pub replicate: u32,
+    /// Its number of rows (lines).
+    pub rows: u64,
+    /// The CRC-32 (IEEE, as zlib and `crc32fast`) of its bytes, 8 lowercase
+    /// hex digits.
+    pub crc32: String,
+}
+
+impl RunChecksum {
+    /// The checksum of run (`point`, `replicate`) whose chunk has `rows`
+    /// rows and hashed to `crc32`.
+    pub fn new(point: u32, replicate: u32, rows: u64, crc32: u32) -> RunChecksum {
+        RunChecksum {
+            point,
+            replicate,
+            rows,
+            crc32: format!("{crc32:08x}"),
+        }
+    }
+
+    /// The run, (point, replicate).
+    pub fn run(&self) -> (u32, u32) {
+        (self.point, self.replicate)
+    }
+}
+
+/// The checksums of a folder: data file name (`timeseries.csv`, `runs.csv`,
+/// `roster_<year>.csv`) to one entry per run, in the file's order.
+pub type Checksums = BTreeMap<String, Vec<RunChecksum>>;
+
 /// The contents of `manifest.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Manifest {
@@ -125,6 +168,10 @@ pub struct Manifest {
     pub identity: Identity,
     /// Every run of this folder, with its stream key and status.
     pub runs: Vec<RunRecord>,
+    /// Per data file, each run's row count and CRC-32 as assembled (empty
+    /// until the files are; absent in folders of earlier versions).
+    #[serde(default)]
+    pub checksums: Checksums,
     /// The fully resolved scenario, every default filled in.
     pub scenario: serde_json::Value,
 }

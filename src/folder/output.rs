@@ -5,8 +5,11 @@
 //! a final name: every file is written under a temporary name and renamed
 //! when complete. Finished runs land as part files in `.runs/` as soon as
 //! they finish (so memory does not grow with the number of runs); the final
-//! files are assembled from them in (point, replicate) order at the end.
+//! files are assembled from them in (point, replicate) order at the end,
+//! each run's chunk counted and hashed as it is copied, for the manifest's
+//! checksums that `merge` and `--resume` verify.
 
+use crate::folder::manifest::{Checksums, RunChecksum};
 use crate::folder::{layout, schema};
 use crate::model::{self, YearMetrics};
 use crate::scenario::roster;
@@ -15,8 +18,9 @@ use crate::study::summary;
 use crate::study::sweep::Design;
 use crate::{Error, Result};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::fs;
-use std::io::{BufWriter, Write};
+use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 pub use crate::folder::layout::PARTS_DIR;
@@ -44,6 +48,15 @@ pub fn part_kinds(snapshots: &[i32]) -> Vec<String> {
 /// The final file assembled from the part files of `kind`.
 pub fn data_file(kind: &str) -> String {
     format!("{kind}.csv")
+}
+
+/// The header line of the data file of `kind` for a study of `parameters`.
+pub fn data_header(kind: &str, parameters: &model::Parameters) -> String {
+    match kind {
+        TIMESERIES => timeseries_header(&model::metric_columns(parameters)),
+        RUNS => runs_header(),
+        _ => roster::header(),
+    }
 }
 
 /// A run's output folder.
@@ -88,43 +101,76 @@ impl RunFolder {
     }
 
     /// Concatenates `header` and the part files of `kind` for `runs` (in
-    /// the order given) into `name`, written atomically.
+    /// the order given) into `name`, written atomically. Returns each run's
+    /// [`RunChecksum`] (rows and CRC-32 of the bytes copied, which are its
+    /// chunk of the file), in that order. A read error names the part file
+    /// read, a write error (e.g. a full disk) the file assembled.
     pub fn assemble(
         &self,
         name: &str,
         kind: &str,
         header: &str,
         runs: &[(u32, u32)],
-    ) -> Result<()> {
+    ) -> Result<Vec<RunChecksum>> {
+        use std::io::Read;
         let target = self.file(name);
         let temp = temp_name(&target);
-        let file = fs::File::create(&temp).map_err(|e| Error::io(&temp, e))?;
+        let file = fs::File::create(&temp).map_err(|e| discard(&temp, &target, e))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
-        out.write_all(header.as_bytes())
-            .map_err(|e| Error::io(&temp, e))?;
-        for &(point, replicate) in runs {
-            let part = self.part(kind, point, replicate);
-            let mut input = fs::File::open(&part).map_err(|e| Error::io(&part, e))?;
-            std::io::copy(&mut input, &mut out).map_err(|e| Error::io(&part, e))?;
+        let write_error = |e| Error::io(&target, e);
+        let copy = |out: &mut BufWriter<fs::File>| -> Result<Vec<RunChecksum>> {
+            out.write_all(header.as_bytes()).map_err(write_error)?;
+            let mut buffer = vec![0u8; 1 << 16];
+            let mut checksums = Vec::with_capacity(runs.len());
+            for &(point, replicate) in runs {
+                let part = self.part(kind, point, replicate);
+                let mut input = fs::File::open(&part).map_err(|e| Error::io(&part, e))?;
+                let mut crc = crc32fast::Hasher::new();
+                let mut rows = 0u64;
+                loop {
+                    let n = match input.read(&mut buffer) {
+                        Ok(0) => break,
+                        Ok(n) => n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(Error::io(&part, e)),
+                    };
+                    let bytes = &buffer[..n];
+                    crc.update(bytes);
+                    rows += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+                    out.write_all(bytes).map_err(write_error)?;
+                }
+                checksums.push(RunChecksum::new(point, replicate, rows, crc.finalize()));
+            }
+            out.flush().map_err(write_error)?;
+            Ok(checksums)
+        };
+        match copy(&mut out) {
+            Ok(checksums) => {
+                finish_atomically(out, &target)?;
+                Ok(checksums)
+            }
+            Err(e) => {
+                drop(out);
+                let _ = fs::remove_file(&temp);
+                Err(e)
+            }
         }
-        finish_atomically(out, &target)
     }
 
     /// Assembles the data files of `study`'s runs (this process's: all, or
     /// its shard's) from the part files, in (point, replicate) order.
-    pub fn assemble_study(&self, study: &Study) -> Result<()> {
+    /// Returns their checksums, for the manifest.
+    pub fn assemble_study(&self, study: &Study) -> Result<Checksums> {
         let runs = study.runs();
+        let parameters = study.scenario.parameters();
+        let mut checksums = Checksums::new();
         for kind in part_kinds(&study.snapshots) {
-            let header = match kind.as_str() {
-                TIMESERIES => {
-                    timeseries_header(&model::metric_columns(&study.scenario.parameters()))
-                }
-                RUNS => runs_header(),
-                _ => roster::header(),
-            };
-            self.assemble(&data_file(&kind), &kind, &header, &runs)?;
+            let name = data_file(&kind);
+            let header = data_header(&kind, &parameters);
+            let sums = self.assemble(&name, &kind, &header, &runs)?;
+            checksums.insert(name, sums);
         }
-        Ok(())
+        Ok(checksums)
     }
 
     /// Writes `summary.csv` from the assembled `runs.csv`.
@@ -399,47 +445,137 @@ pub fn run_of_row(line: &str) -> Option<(u32, u32)> {
     Some((point, replicate))
 }
 
+/// The (point, replicate) a data row starts with, from its bytes.
+pub fn run_of_bytes(line: &[u8]) -> Option<(u32, u32)> {
+    let mut cells = line.trim_ascii_end().splitn(3, |&b| b == b',');
+    let mut cell = || -> Option<u32> { std::str::from_utf8(cells.next()?).ok()?.parse().ok() };
+    let point = cell()?;
+    let replicate = cell()?;
+    Some((point, replicate))
+}
+
 impl RunFolder {
+    /// Splits every data file of a study with snapshot years `snapshots`
+    /// back into part files (see [`RunFolder::split_into_parts`]), each
+    /// verified against its `checksums` where the manifest recorded them. A
+    /// run recorded for a file but left without its part of that file (its
+    /// rows missing, cut short, repeated or altered) loses its parts of every
+    /// file, timeseries first, so it is run again whole. Returns how many
+    /// runs that is (0 without checksums).
+    pub fn split_data_files(&self, snapshots: &[i32], checksums: &Checksums) -> Result<usize> {
+        let kinds = part_kinds(snapshots);
+        let mut dropped = BTreeSet::new();
+        for kind in &kinds {
+            let name = data_file(kind);
+            let recorded = checksums.get(&name).map(Vec::as_slice);
+            self.split_into_parts(&name, kind, recorded)?;
+            for sum in recorded.unwrap_or_default() {
+                if !self.part(kind, sum.point, sum.replicate).exists() {
+                    dropped.insert(sum.run());
+                }
+            }
+        }
+        for &(point, replicate) in &dropped {
+            for kind in &kinds {
+                let part = self.part(kind, point, replicate);
+                match fs::remove_file(&part) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(Error::io(&part, e));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(dropped.len())
+    }
+
     /// Splits the final file `name` back into per-run part files of `kind`,
     /// for the runs whose part is missing (used by `--resume` on a folder
     /// whose runs were already assembled, e.g. to add replicates). Streams
     /// the file, so memory stays flat however large it is; a missing file
     /// is fine (its runs are simply run again).
-    pub fn split_into_parts(&self, name: &str, kind: &str) -> Result<()> {
-        use std::io::BufRead;
+    ///
+    /// With `recorded`, the checksums the manifest recorded for the file, a
+    /// run's rows become its part only if their count and CRC-32 are the
+    /// recorded ones: a run not recorded, cut short, with a row repeated or
+    /// altered, gets no part and is run again (a row that names no run
+    /// counts as one of the run before it). Without, every run is split as
+    /// found and a row that names no run is an error.
+    pub fn split_into_parts(
+        &self,
+        name: &str,
+        kind: &str,
+        recorded: Option<&[RunChecksum]>,
+    ) -> Result<()> {
         let path = self.file(name);
         let file = match fs::File::open(&path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(Error::io(&path, e)),
         };
+        let recorded: Option<std::collections::HashMap<(u32, u32), &RunChecksum>> =
+            recorded.map(|sums| sums.iter().map(|sum| (sum.run(), sum)).collect());
         let mut current: Option<(u32, u32)> = None;
-        let mut chunk = String::new();
-        let flush = |run: Option<(u32, u32)>, chunk: &mut String| -> Result<()> {
+        let mut chunk = Vec::new();
+        let mut rows = 0u64;
+        let flush = |run: Option<(u32, u32)>, chunk: &mut Vec<u8>, rows: &mut u64| -> Result<()> {
             if let Some((point, replicate)) = run
                 && !self.part(kind, point, replicate).exists()
             {
-                self.write_part(kind, point, replicate, chunk.as_bytes())?;
+                let intact = recorded.as_ref().is_none_or(|recorded| {
+                    recorded.get(&(point, replicate)).is_some_and(|sum| {
+                        sum.rows == *rows && sum.crc32 == format!("{:08x}", crc32fast::hash(chunk))
+                    })
+                });
+                if intact {
+                    self.write_part(kind, point, replicate, chunk)?;
+                }
             }
             chunk.clear();
+            *rows = 0;
             Ok(())
         };
-        for line in std::io::BufReader::with_capacity(1 << 20, file)
-            .lines()
-            .skip(1)
-        {
-            let line = line.map_err(|e| Error::io(&path, e))?;
-            let run = run_of_row(&line).ok_or_else(|| {
-                Error::Runtime(format!("{}: malformed row `{line}`", path.display()))
-            })?;
-            if current != Some(run) {
-                flush(current, &mut chunk)?;
-                current = Some(run);
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+        let mut line = Vec::new();
+        let mut first = true;
+        loop {
+            line.clear();
+            if reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| Error::io(&path, e))?
+                == 0
+            {
+                break;
             }
-            chunk.push_str(&line);
-            chunk.push('\n');
+            if std::mem::take(&mut first) {
+                continue;
+            }
+            match run_of_bytes(&line) {
+                Some(run) if current != Some(run) => {
+                    flush(current, &mut chunk, &mut rows)?;
+                    current = Some(run);
+                }
+                Some(_) => {}
+                None if recorded.is_some() => {}
+                None => {
+                    return Err(Error::Runtime(format!(
+                        "{}: malformed row `{}`",
+                        path.display(),
+                        String::from_utf8_lossy(line.trim_ascii_end())
+                    )));
+                }
+            }
+            if recorded.is_some() {
+                chunk.extend_from_slice(&line);
+            } else {
+                // As the file's lines, each ended by one `\n`.
+                let end = line.strip_suffix(b"\n").unwrap_or(&line);
+                chunk.extend_from_slice(end.strip_suffix(b"\r").unwrap_or(end));
+                chunk.push(b'\n');
+            }
+            rows += 1;
         }
-        flush(current, &mut chunk)
+        flush(current, &mut chunk, &mut rows)
     }
 
     /// Removes leftover temporary files of an interrupted invocation.

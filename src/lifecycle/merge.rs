@@ -84,6 +84,7 @@ fn merge_into(shards: &ShardSet, design: &Design, folder: &RunFolder) -> Result<
         seconds: None,
         shard: None,
         runs,
+        checksums: shards.checksums(),
         ..first.clone()
     };
     merged.write(&folder.dir)?;

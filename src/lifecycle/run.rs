@@ -117,12 +117,11 @@ pub fn run_study(
 
     // All input is valid: from here on, failures are runtime failures.
     let runs = study.runs();
-    if previous.is_some() {
+    let mut dropped = 0;
+    if let Some(previous) = &previous {
         folder.remove_temporaries()?;
         folder.create_parts_dir()?;
-        for kind in output::part_kinds(&study.snapshots) {
-            folder.split_into_parts(&output::data_file(&kind), &kind)?;
-        }
+        dropped = folder.split_data_files(&study.snapshots, &previous.checksums)?;
     }
     let is_done = |&(p, r): &(u32, u32)| folder.part(output::TIMESERIES, p, r).exists();
     let done_before: BTreeSet<(u32, u32)> = runs.iter().copied().filter(is_done).collect();
@@ -170,6 +169,11 @@ pub fn run_study(
                     .unwrap_or(0.0),
             })
             .collect(),
+        // Kept until reassembly: a resume killed before then verifies again.
+        checksums: previous
+            .as_ref()
+            .map(|m| m.checksums.clone())
+            .unwrap_or_default(),
         scenario: serde_json::to_value(&study.scenario)
             .map_err(|e| Error::Runtime(e.to_string()))?,
     };
@@ -188,6 +192,11 @@ pub fn run_study(
             runs.len()
         ));
     }
+    if dropped > 0 {
+        progress.note(&format!(
+            "resuming: {dropped} run(s) whose rows no longer match manifest.json's checksums run again"
+        ));
+    }
     let stop = || progress.cancelled();
     let outcome = pool
         .install(|| study.execute(&folder, &pending, &|_| progress.run_done(), &stop))
@@ -195,7 +204,7 @@ pub fn run_study(
             if progress.cancelled() {
                 return Err(interrupted(request, &folder));
             }
-            folder.assemble_study(study)?;
+            manifest.checksums = folder.assemble_study(study)?;
             write_after_assembly(&folder, &study.design, shard.is_none())?;
             Ok(finished)
         });
