@@ -29,7 +29,7 @@ const SNAPSHOT: &str = "1955";
 /// What makes scenario B of the force tests differ from A.
 const B_OVERRIDE: &str = "seed=7";
 /// After the removal and creation phase, (b) kills every this-many-th moment.
-const REPLACEMENT_STEP: usize = 6;
+const REPLACEMENT_STEP: usize = 2;
 /// Failures printed in full in an assertion message.
 const SHOWN: usize = 40;
 
