@@ -54,6 +54,10 @@ struct CalibrateArgs {
     /// Replace an existing calibration folder.
     #[arg(long)]
     force: bool,
+    /// Exit 1 if a target is missed without a `documented_miss` (or met
+    /// although documented as missed).
+    #[arg(long)]
+    check: bool,
     /// Print nothing but the report and errors.
     #[arg(long)]
     quiet: bool,
@@ -228,6 +232,18 @@ pub fn run(cli: Cli) -> Result<()> {
             crate::progress::stop_between_runs_on_signals();
             let report = lifecycle::calibrate(&request, &Terminal::new(args.quiet))?;
             print_out(&report.to_string());
+            let surprises: Vec<&str> = report
+                .surprises()
+                .iter()
+                .map(|r| r.target.name.as_str())
+                .collect();
+            if args.check && !surprises.is_empty() {
+                return Err(Error::Runtime(format!(
+                    "calibration check failed: {} target(s) differ from the targets file: {}",
+                    surprises.len(),
+                    surprises.join(", ")
+                )));
+            }
             Ok(())
         }
         Command::Plot(args) => {

@@ -424,6 +424,11 @@ fn calibrate_runs_the_scenario_and_its_variants_and_reports_every_target() {
             .ends_with(&format!("of {n_targets} targets met")),
         "{report}"
     );
+    assert!(
+        report.ends_with('\n'),
+        "the last line has no newline: {report:?}"
+    );
+    assert_eq!(read(scratch.path().join("cal/calibration.txt")), report);
     assert!(scratch.path().join("cal/timeseries.csv").is_file());
     assert!(
         scratch
@@ -431,6 +436,53 @@ fn calibrate_runs_the_scenario_and_its_variants_and_reports_every_target() {
             .join("cal/variants/cut_knowledge/timeseries.csv")
             .is_file()
     );
+}
+
+#[test]
+fn calibrate_check_fails_on_a_miss_the_targets_file_does_not_document() {
+    let scratch = tempfile::tempdir().unwrap();
+    let small = scenario("cli/small.toml").display().to_string();
+    let targets = |documented: &str| {
+        format!(
+            "[[target]]\nname = \"impossible\"\nmetric = \"capacity_mean\"\nyears = 2000\n\
+             range = [2.0, 3.0]\nsource = \"a test\"\n{documented}"
+        )
+    };
+    std::fs::write(scratch.path().join("undocumented.toml"), targets("")).unwrap();
+    std::fs::write(
+        scratch.path().join("documented.toml"),
+        targets("documented_miss = \"capacity is a share\"\n"),
+    )
+    .unwrap();
+    let calibrate = |file: &str, out: &str, check: bool| {
+        let mut args = vec![
+            "calibrate",
+            &small,
+            "--targets",
+            file,
+            "--out",
+            out,
+            "--quiet",
+        ];
+        if check {
+            args.push("--check");
+        }
+        succession(scratch.path(), &args)
+    };
+    let plain = calibrate("undocumented.toml", "a", false);
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    assert!(stdout(&plain).contains("MISS"), "{}", stdout(&plain));
+    let checked = calibrate("undocumented.toml", "b", true);
+    assert_eq!(checked.status.code(), Some(1), "{}", stderr(&checked));
+    assert!(
+        stderr(&checked).contains("impossible") && stdout(&checked).contains("0 of 1 targets met"),
+        "{}{}",
+        stdout(&checked),
+        stderr(&checked)
+    );
+    let documented = calibrate("documented.toml", "c", true);
+    assert!(documented.status.success(), "{}", stderr(&documented));
+    assert!(stdout(&documented).contains("MISS (documented)"));
 }
 
 /// seeds/baseline-2025.csv must be what seeds/README.md says: the

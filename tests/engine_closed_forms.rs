@@ -1,6 +1,6 @@
 //! The engine against closed forms: MODEL.md section 2's stationary vacancy
 //! rate of the two-state seat chain and learning curves without mentoring,
-//! escalation of unresolved issues, and CALIBRATION.md's closed cohort and
+//! escalation of unresolved issues, and docs/published-figures.md's closed cohort and
 //! truncated age density. Scenarios are files in tests/scenarios/engine/.
 
 use std::path::PathBuf;
@@ -205,7 +205,7 @@ fn vacancy_with(sets: &[&str]) -> Scenario {
     scenario::load(&path, &overrides).unwrap()
 }
 
-/// CALIBRATION.md's closed cohort: with constant exit probability h and no
+/// docs/published-figures.md's closed cohort: with constant exit probability h and no
 /// inflow, a cohort keeps (1 − h)^t of its members after t years. Every
 /// seat starts filled, supply is 0 and turnover (τ = 0) the only exit, so
 /// the seated count after t years is Binomial(n₀, (1 − h)^t) exactly; each
@@ -253,7 +253,7 @@ fn a_closed_cohort_keeps_one_minus_h_to_the_t() {
     }
 }
 
-/// CALIBRATION.md's age density: entry at age a₀, constant hazard μ, forced
+/// docs/published-figures.md's age density: entry at age a₀, constant hazard μ, forced
 /// exit at R: the density is proportional to e^(−μ(a − a₀)) on [a₀, R]; in
 /// whole years, the occupant of a seat at year end is a₀ + j years old with
 /// probability proportional to (1 − μ)^j, j = 0..R − a₀. Here a₀ = 30

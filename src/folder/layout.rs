@@ -24,9 +24,13 @@ pub const CHARTS_DIR: &str = "charts";
 /// The suffix of a file while it is written.
 pub const TEMP_SUFFIX: &str = ".tmp";
 
+/// The report `calibrate` writes into its folder.
+pub const CALIBRATION_REPORT: &str = "calibration.txt";
+
 /// The whole-file names at the top of a run folder (rosters aside).
-const TOP_FILES: [&str; 6] = [
+const TOP_FILES: [&str; 7] = [
     MANIFEST,
+    CALIBRATION_REPORT,
     "points.csv",
     "summary.csv",
     "timeseries.csv",

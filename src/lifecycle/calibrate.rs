@@ -4,6 +4,8 @@
 
 use super::{Mode, Progress, load_whole, run_study};
 use crate::Result;
+use crate::folder::layout::CALIBRATION_REPORT as REPORT;
+use crate::folder::output;
 use crate::lifecycle::RunRequest;
 use crate::study::calibration::{self, Report, Targets};
 use std::path::{Path, PathBuf};
@@ -26,7 +28,8 @@ pub struct CalibrationRequest {
 }
 
 /// Runs the base and variant runs of `request` and reports them against
-/// its targets. The base scenario and every variant are validated before
+/// its targets; the report is also written to `calibration.txt` in the
+/// calibration folder. The base scenario and every variant are validated before
 /// anything runs.
 pub fn calibrate(request: &CalibrationRequest, progress: &dyn Progress) -> Result<Report> {
     let targets = Targets::read(&request.targets)?;
@@ -74,5 +77,7 @@ pub fn calibrate(request: &CalibrationRequest, progress: &dyn Progress) -> Resul
         let study = load_whole(&request.scenario, &sets)?;
         run_study(&run_request(out, sets, base_mode), &study, progress)?;
     }
-    crate::folder::read::calibration_report(&dir, &targets)
+    let report = crate::folder::read::calibration_report(&dir, &targets)?;
+    output::write_atomically(&dir.join(REPORT), report.to_string().as_bytes())?;
+    Ok(report)
 }

@@ -80,7 +80,7 @@ pub struct Target {
     pub value: Option<f64>,
     /// The acceptance range `[lo, hi]` (either may be `inf` / `-inf`).
     pub range: Option<[f64; 2]>,
-    /// Where the figure comes from (a CALIBRATION.md row or a criterion).
+    /// Where the figure comes from (a docs/published-figures.md row or a criterion).
     pub source: String,
     /// Set when the calibration knowingly misses this target: why (the
     /// report marks the row `MISS (documented)`, and docs/calibration.md
@@ -461,7 +461,14 @@ impl fmt::Display for Report {
             writeln!(f, "{}", text.trim_end())?;
         }
         let met = self.rows.iter().filter(|r| r.met()).count();
-        write!(f, "{met} of {} targets met", self.rows.len())
+        let surprises = self.surprises().len();
+        let tail = match surprises {
+            0 => String::new(),
+            n => format!(
+                "; {n} differ from the targets file (MISS without a documented_miss, or met although documented as missed)"
+            ),
+        };
+        writeln!(f, "{met} of {} targets met{tail}", self.rows.len())
     }
 }
 
