@@ -200,8 +200,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 threads: args.threads.map(usize::from),
                 mode: mode(args.resume, args.force),
             };
+            let study = request.load()?;
+            print_warnings(&study.warnings);
             crate::progress::stop_between_runs_on_signals();
-            lifecycle::run(&request, &Terminal::new(args.quiet)).map(drop)
+            lifecycle::run_study(&request, &study, &Terminal::new(args.quiet)).map(drop)
         }
         Command::Check(args) => check_command(args),
         Command::Params => {
@@ -279,6 +281,7 @@ fn shard_of(flag: Option<&str>) -> Result<Option<Shard>> {
 
 fn check_command(args: CheckArgs) -> Result<()> {
     let study = Study::load(&args.scenario.scenario, &args.scenario.sets, &[], None)?;
+    print_warnings(&study.warnings);
     let threads = rayon::current_num_threads();
     let estimate = study.estimate(threads);
     let s = &study.scenario;
@@ -289,9 +292,10 @@ fn check_command(args: CheckArgs) -> Result<()> {
     ));
     if let Some(roster) = &study.roster {
         lines.push(format!(
-            "# the roster defines {} communities ({} replicate(s)); `communities` and `urban_share` are ignored",
+            "# the roster defines {} communities ({} replicate(s)); each run takes its first {} (`communities`); `urban_share` is ignored",
             roster.n_communities(),
-            roster.replicates.len()
+            roster.replicates.len(),
+            study.n_communities()
         ));
     }
     lines.push(format!(
@@ -332,6 +336,14 @@ fn params_command() {
         .expect("writing to a String cannot fail");
     }
     print_out(&text);
+}
+
+/// Prints the study's warnings to stderr, one line each (`warning: ...`),
+/// whatever `--quiet` says: they are about the input, not progress.
+fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
 }
 
 /// Prints to stdout; a closed pipe (`succession params | head`) ends the

@@ -274,7 +274,77 @@ fn cases() -> Vec<Case> {
             ],
             &["--snapshot 2100"],
         ),
+        case(
+            "trough window outside the run",
+            &["run", &bad("trough_window.toml")],
+            &[
+                "trough_window.toml:5:18",
+                "observe.trough_window.0",
+                "1940",
+                "1949..=2030",
+            ],
+        ),
+        case(
+            "trough window after the run, by --set",
+            &[
+                "run",
+                &small(),
+                "--set",
+                "observe.trough_window=[2000, 2031]",
+            ],
+            &[
+                "--set observe.trough_window=[2000, 2031]",
+                "observe.trough_window.1",
+                "2031",
+            ],
+        ),
+        case(
+            "more communities than the roster holds",
+            &[
+                "run",
+                &root_scenario("policy-2025.toml"),
+                "--set",
+                "communities=10001",
+            ],
+            &["--set communities=10001", "communities", "10001", "10000"],
+        ),
+        case(
+            "--set on a swept path",
+            &[
+                "run",
+                &scenario("sweep/grid.toml").display().to_string(),
+                "--set",
+                "mentoring.rate=0.3",
+            ],
+            &[
+                "--set mentoring.rate=0.3",
+                "sweep parameter `mentoring.rate`",
+                "grid.toml:9:1",
+            ],
+        ),
+        case(
+            "--set on a table holding a swept path",
+            &[
+                "run",
+                &scenario("sweep/grid.toml").display().to_string(),
+                "--set",
+                "channels.enterprise.supply=2.0",
+            ],
+            &[
+                "--set channels.enterprise.supply=2.0",
+                "sweep parameter `channels.enterprise.supply.scale`",
+            ],
+        ),
     ]
+}
+
+/// A scenario of the repository's `scenarios/` folder.
+fn root_scenario(file: &str) -> String {
+    common::root()
+        .join("scenarios")
+        .join(file)
+        .display()
+        .to_string()
 }
 
 #[test]

@@ -163,6 +163,13 @@ fn every_registry_path_reaches_the_resolved_scenario() {
             probed += 1;
             continue;
         }
+        if path == "channels.probe.new" {
+            // `new = true` only silences the did-you-mean warning when the
+            // file is read: the resolved scenario is the same.
+            assert_eq!(after, before, "{path}={value} changed the scenario");
+            probed += 1;
+            continue;
+        }
         let at = pointer(&path, channel_index);
         let got = after
             .pointer(&at)

@@ -15,6 +15,7 @@ fn sections() -> Vec<(&'static str, String)> {
             "### Summary figures (`runs.csv`, `summary.csv`)",
             schema::figures_table(),
         ),
+        ("### `summary.csv` columns", schema::summary_table()),
         ("### `timeseries.csv` columns", schema::timeseries_table()),
         ("### `roster_<year>.csv` columns", schema::roster_table()),
     ]

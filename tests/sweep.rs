@@ -79,14 +79,16 @@ fn grid_sweep_writes_points_timeseries_runs_and_summary() {
             "replicates"
         ]
     );
+    for stat in ["median", "min", "max"] {
+        assert!(header.contains(&format!("trough_year_{stat}").as_str()));
+    }
     for figure in [
         "final_capacity",
         "trough_capacity",
-        "trough_year",
         "policy_capacity",
         "final_vacancy_rate",
     ] {
-        for stat in ["mean", "lo", "hi"] {
+        for stat in ["mean", "lo", "hi", "sd"] {
             assert!(
                 header.contains(&format!("{figure}_{stat}").as_str()),
                 "{figure}_{stat}"

@@ -393,8 +393,10 @@ pub fn points_csv(design: &Design) -> String {
 }
 
 /// `summary.csv` from the text of `runs.csv`: one row per point with its
-/// swept values and, for each figure, the mean over replicates and the 95%
-/// interval (`<figure>_mean`, `<figure>_lo`, `<figure>_hi`).
+/// swept values and, for each figure, its statistics over replicates in the
+/// order `schema::summary_statistics` declares them (`<figure>_mean`, `_lo`,
+/// `_hi`, `_sd`, `policy_capacity_p10`, `trough_year_median`, `_min`,
+/// `_max`), an undefined one empty.
 pub fn summary_csv(design: &Design, runs_csv: &str) -> Result<String> {
     let mut text = schema::summary(&design.paths).header();
 
@@ -423,13 +425,12 @@ pub fn summary_csv(design: &Design, runs_csv: &str) -> Result<String> {
             text.push_str(&format!(",{v}"));
         }
         text.push_str(&format!(",{}", replicates[point]));
-        for figure in figures {
-            let cell = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-            match summary::interval(figure) {
-                Some((mean, lo, hi)) => {
-                    text.push_str(&format!(",{mean},{},{}", cell(lo), cell(hi)))
+        for (declared, figure) in summary::FIGURES.iter().zip(figures) {
+            for statistic in schema::summary_statistics(declared) {
+                text.push(',');
+                if let Some(v) = statistic.of(figure) {
+                    text.push_str(&v.to_string());
                 }
-                None => text.push_str(",,,"),
             }
         }
         text.push('\n');

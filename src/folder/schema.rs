@@ -12,7 +12,7 @@
 use crate::model::metrics::{self, METRICS};
 use crate::model::schema::{Column, Field, FieldType};
 use crate::scenario::roster;
-use crate::study::summary::FIGURES;
+use crate::study::summary::{FIGURES, Statistic};
 use crate::{Error, Result};
 use serde_json::{Value, json};
 use std::io::BufRead;
@@ -173,30 +173,68 @@ pub fn points(paths: &[String]) -> Resource {
     }
 }
 
-/// The `summary.csv` columns of one figure: mean and 95% interval.
-pub fn summary_fields(figure: &Column) -> [Field; 3] {
-    let field = |suffix: &str, what: &str| Field {
-        name: format!("{}_{suffix}", figure.name),
-        // A mean of whole numbers (a trough year) is not a whole number.
-        field_type: FieldType::Number,
-        unit: figure.unit.to_string(),
-        meaning: format!("{what} of `{}` over replicates", figure.name),
-    };
-    [
-        field("mean", "mean"),
-        field(
-            "lo",
-            "lower end of the 95% t interval (empty with one replicate) of the mean",
-        ),
-        field(
-            "hi",
-            "upper end of the 95% t interval (empty with one replicate) of the mean",
-        ),
-    ]
+/// The statistics over replicates that `summary.csv` reports for `figure`,
+/// in column order: for `trough_year` (a year; a mean of two modes is no
+/// year) its lower median, minimum and maximum; for every other figure its
+/// mean, 95% interval and standard deviation, and for `policy_capacity`
+/// also its 10th percentile (MODEL.md sections 7.2 and 7.7).
+pub fn summary_statistics(figure: &Column) -> &'static [Statistic] {
+    use Statistic::*;
+    match figure.name {
+        "trough_year" => &[Median, Min, Max],
+        "policy_capacity" => &[Mean, Lo, Hi, Sd, P10],
+        _ => &[Mean, Lo, Hi, Sd],
+    }
 }
 
-/// `summary.csv`: point, swept values, replicates, then each figure's
-/// mean and interval.
+/// The `summary.csv` column of `figure`'s `statistic`.
+fn summary_field(figure: &Column, statistic: Statistic) -> Field {
+    let (what, field_type) = match statistic {
+        // A mean of whole numbers is not a whole number.
+        Statistic::Mean => ("mean", FieldType::Number),
+        Statistic::Lo => (
+            "lower end of the 95% t interval of the mean (empty with one replicate)",
+            FieldType::Number,
+        ),
+        Statistic::Hi => (
+            "upper end of the 95% t interval of the mean (empty with one replicate)",
+            FieldType::Number,
+        ),
+        Statistic::Sd => (
+            "standard deviation, n − 1 denominator (empty with one replicate)",
+            FieldType::Number,
+        ),
+        Statistic::P10 => (
+            "10th percentile, linear interpolation between order statistics (empty with one replicate)",
+            FieldType::Number,
+        ),
+        // Order statistics keep the figure's type: a trough year stays a year.
+        Statistic::Median => (
+            "lower median (the value of rank ⌈n/2⌉, always one of the values)",
+            figure.field_type,
+        ),
+        Statistic::Min => ("smallest value", figure.field_type),
+        Statistic::Max => ("largest value", figure.field_type),
+    };
+    Field {
+        name: format!("{}_{}", figure.name, statistic.suffix()),
+        field_type,
+        unit: figure.unit.to_string(),
+        meaning: format!("{what} of `{}` over replicates", figure.name),
+    }
+}
+
+/// The `summary.csv` columns of one figure, those of its
+/// [`summary_statistics`] in order.
+pub fn summary_fields(figure: &Column) -> Vec<Field> {
+    summary_statistics(figure)
+        .iter()
+        .map(|&statistic| summary_field(figure, statistic))
+        .collect()
+}
+
+/// `summary.csv`: point, swept values, replicates, then for each figure in
+/// [`FIGURES`] order the columns of its statistics ([`summary_statistics`]).
 pub fn summary(paths: &[String]) -> Resource {
     let mut fields = vec![POINT.field()];
     fields.extend(swept(paths));
@@ -205,7 +243,7 @@ pub fn summary(paths: &[String]) -> Resource {
     Resource {
         path: "summary.csv".into(),
         description:
-            "one row per parameter point: each summary figure's mean over replicates and 95% interval"
+            "one row per parameter point: each summary figure's statistics over replicates (mean, 95% interval and sd; trough_year's median, min and max)"
                 .into(),
         fields,
         primary_key: vec!["point"],
@@ -375,6 +413,20 @@ pub fn figures_table() -> String {
     markdown_table(&FIGURES)
 }
 
+/// The README table of the `summary.csv` columns of each figure, in
+/// column order.
+pub fn summary_table() -> String {
+    let mut text = String::from("| figure | columns |\n|---|---|\n");
+    for figure in &FIGURES {
+        let names: Vec<String> = summary_fields(figure)
+            .iter()
+            .map(|f| format!("`{}`", f.name))
+            .collect();
+        text.push_str(&format!("| `{}` | {} |\n", figure.name, names.join(", ")));
+    }
+    text
+}
+
 /// The README table of roster columns.
 pub fn roster_table() -> String {
     markdown_table(&roster::FIELDS)
@@ -428,11 +480,21 @@ mod tests {
             ]
         );
         let summary = summary(&[]);
-        let trough = summary
-            .fields
-            .iter()
-            .find(|f| f.name == "trough_year_mean")
-            .unwrap();
-        assert_eq!(trough.field_type, FieldType::Number);
+        let field = |name: &str| summary.fields.iter().find(|f| f.name == name);
+        assert_eq!(field("trough_year_mean"), None);
+        assert_eq!(field("trough_year_sd"), None);
+        for name in ["trough_year_median", "trough_year_min", "trough_year_max"] {
+            assert_eq!(
+                field(name).unwrap().field_type,
+                FieldType::Integer,
+                "{name}"
+            );
+        }
+        assert_eq!(
+            field("policy_capacity_p10").unwrap().field_type,
+            FieldType::Number
+        );
+        assert!(field("final_capacity_sd").is_some());
+        assert_eq!(field("final_capacity_p10"), None);
     }
 }

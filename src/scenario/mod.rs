@@ -38,6 +38,14 @@ pub struct Override {
 }
 
 impl Override {
+    /// Whether this override sets `path`, a part of it, or a table that
+    /// holds it.
+    pub fn touches(&self, path: &str) -> bool {
+        self.path == path
+            || self.path.starts_with(&format!("{path}."))
+            || path.starts_with(&format!("{}.", self.path))
+    }
+
     /// Parses `PATH=VALUE` as given to `--set`.
     ///
     /// The value is kept as written and read as TOML when the override is
@@ -75,6 +83,13 @@ pub struct Source {
     root: Node,
     /// The top file as named by the caller, for errors about the whole file.
     file: String,
+    /// Warnings about the input that are no errors (a new channel named
+    /// like a defined one), one line each without the `warning: ` prefix:
+    /// the library never prints, the binary does.
+    pub warnings: Vec<String>,
+    /// The files of the `extends` chain as origins name them, the top file
+    /// first, then the file it extends, and so on.
+    files: Vec<String>,
 }
 
 impl Source {
@@ -99,7 +114,9 @@ impl Source {
     pub fn from_text(text: &str, path: &Path) -> Result<Source> {
         let file = path.display().to_string();
         let mut chain = Vec::new();
-        let mut scenario = parse_chain(text, path, None, &mut chain)?;
+        let mut notes = ChainNotes::default();
+        let mut scenario = parse_chain(text, path, None, &mut chain, &mut notes)?;
+        let ChainNotes { warnings, files } = notes;
         if scenario.get("name").is_none() {
             let stem = path
                 .file_stem()
@@ -115,7 +132,12 @@ impl Source {
             registry::merges(p)
         });
         fill_channel_defaults(&mut root);
-        Ok(Source { root, file })
+        Ok(Source {
+            root,
+            file,
+            warnings,
+            files,
+        })
     }
 
     /// Applies `overrides` in order and resolves into a validated scenario.
@@ -138,12 +160,7 @@ impl Source {
     /// else the top file. For errors found after resolving, e.g. a derived
     /// quantity the samplers cannot take.
     pub fn origin_of(&self, overrides: &[Override], path: &str) -> String {
-        let touches = |o: &&Override| {
-            o.path == path
-                || o.path.starts_with(&format!("{path}."))
-                || path.starts_with(&format!("{}.", o.path))
-        };
-        if let Some(o) = overrides.iter().rev().find(touches) {
+        if let Some(o) = overrides.iter().rev().find(|o| o.touches(path)) {
             return o.origin.clone();
         }
         let mut at = path;
@@ -158,6 +175,27 @@ impl Source {
                 None => return Origin::start_of(&self.file).to_string(),
             }
         }
+    }
+
+    /// Whether the scenario gives a value at `path` for a run from its
+    /// `[init] roster` once `overrides` are applied: an override sets it (or
+    /// a part of it), or the file that names the roster writes it, or a
+    /// file that extends that one. A value inherited from a file further up
+    /// the `extends` chain than the roster (`communities = 10000` of the
+    /// baseline under a seeded scenario) was written for runs from vacant
+    /// seats, and does not count.
+    pub fn gives_with_roster(&self, overrides: &[Override], path: &str) -> bool {
+        let depth = |node: &Node| match &node.origin {
+            Origin::File { file, .. } => self.files.iter().position(|f| **f == **file),
+            _ => None,
+        };
+        let roster_depth = self.root.at("init.roster").and_then(depth);
+        overrides.iter().any(|o| o.touches(path))
+            || self
+                .root
+                .at(path)
+                .and_then(depth)
+                .is_some_and(|d| roster_depth.is_none_or(|r| d <= r))
     }
 
     /// Whether `path` names a numeric leaf a sweep or `--set` may set.
@@ -261,6 +299,7 @@ fn read_chain(
     path: &Path,
     named_by: Option<&Origin>,
     chain: &mut Vec<(PathBuf, String)>,
+    notes: &mut ChainNotes,
 ) -> Result<Node> {
     let display = path.display().to_string();
     let text = read_input(path, SCENARIO_LIMIT).map_err(|e| match named_by {
@@ -271,7 +310,16 @@ fn read_chain(
         ),
         None => Error::BadInput(format!("{display}: cannot read scenario: {e}")),
     })?;
-    parse_chain(&text, path, named_by, chain)
+    parse_chain(&text, path, named_by, chain, notes)
+}
+
+/// What reading an `extends` chain learns besides the merged tree.
+#[derive(Default)]
+struct ChainNotes {
+    /// Warnings (see [`Source::warnings`]).
+    warnings: Vec<String>,
+    /// The files read, the top file first, each as origins name it.
+    files: Vec<String>,
 }
 
 /// [`read_chain`] once the file's `text` is read.
@@ -280,6 +328,7 @@ fn parse_chain(
     path: &Path,
     named_by: Option<&Origin>,
     chain: &mut Vec<(PathBuf, String)>,
+    notes: &mut ChainNotes,
 ) -> Result<Node> {
     let display = path.display().to_string();
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -297,6 +346,7 @@ fn parse_chain(
         ));
     }
     chain.push((canonical, display.clone()));
+    notes.files.push(display.clone());
     let mut scenario = node::parse_document(text, &display)?;
     resolve::check_channel_count(&scenario)?;
     let dir = path.parent().unwrap_or(Path::new(""));
@@ -317,8 +367,11 @@ fn parse_chain(
                 ));
             };
             let parent_path: PathBuf = dir.join(parent_name).components().collect();
-            let mut parent = read_chain(&parent_path, Some(&entry.node.origin), chain)?;
+            let mut parent = read_chain(&parent_path, Some(&entry.node.origin), chain, notes)?;
             parent.remove("name");
+            notes
+                .warnings
+                .extend(near_channel_names(&parent, &scenario));
             node::merge(&mut parent, scenario, &mut Vec::new(), &|p| {
                 registry::merges(p)
             });
@@ -327,6 +380,53 @@ fn parse_chain(
     };
     chain.pop();
     Ok(merged)
+}
+
+/// The most edits between a new channel's name and a defined one for the
+/// new one to look like a misspelling.
+const NEAR_CHANNEL_EDITS: usize = 2;
+
+/// Warnings for the channels that `child` adds to those `parent` defines
+/// (a table `parent` has no entry for) when the name is within
+/// [`NEAR_CHANNEL_EDITS`] edits of a defined one and the table does not
+/// say `new = true`: `[channels.schol]` is more likely a misspelt
+/// `[channels.school]` than a seventh channel. The closest defined name is
+/// suggested (the first in the parent's order on ties).
+fn near_channel_names(parent: &Node, child: &Node) -> Vec<String> {
+    let names = |tree: &Node| -> Vec<String> {
+        tree.get("channels")
+            .and_then(Node::entries)
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.key.clone())
+            .collect()
+    };
+    let defined = names(parent);
+    let Some(entries) = child.get("channels").and_then(Node::entries) else {
+        return Vec::new();
+    };
+    let mut warnings = Vec::new();
+    for entry in entries {
+        let name = &entry.key;
+        let silenced = entry
+            .node
+            .get("new")
+            .is_some_and(|n| matches!(n.value, Value::Bool(true)));
+        if silenced || defined.contains(name) {
+            continue;
+        }
+        let nearest = defined
+            .iter()
+            .map(|d| (strsim::levenshtein(name, d), d))
+            .filter(|(d, _)| *d <= NEAR_CHANNEL_EDITS)
+            .min_by_key(|(d, _)| *d);
+        if let Some((_, near)) = nearest {
+            warnings.push(format!(
+                "channels.{name}: a new channel; did you mean channels.{near}? add new = true to the table to silence this"
+            ));
+        }
+    }
+    warnings
 }
 
 /// Makes the file path at `key` absolute, relative to `dir` (the folder of
@@ -391,6 +491,7 @@ fn fill_channel_defaults(root: &mut Node) {
             };
             if let registry::DefaultValue::Toml(text) = param.default
                 && field != "enabled"
+                && field != "new"
                 && channel.node.get(field).is_none()
             {
                 channel

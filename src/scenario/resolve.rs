@@ -74,6 +74,7 @@ pub(crate) fn scenario(root: &Node, file: &str) -> Result<Scenario> {
     check_folder_name(root)?;
     let window = r.window_in_run(start_year, end_year)?;
     put(&mut tree, "policy_window", plain(window));
+    r.trough_window_in_run(start_year, end_year)?;
     tree.insert("channels".into(), r.channels()?);
     let mut scenario: Scenario = serde_json::from_value(Plain::Object(tree)).map_err(|e| {
         Error::Runtime(format!("the registry and the typed scenario disagree: {e}"))
@@ -339,6 +340,33 @@ impl Reader<'_> {
         Ok((start_year, end_year))
     }
 
+    /// Cross-field rule: a given `observe.trough_window` lies within the
+    /// run (it is not clamped: a trough searched outside the run would be
+    /// no trough of it). Absent, the default is the scenario's
+    /// [`Scenario::trough_window`].
+    fn trough_window_in_run(&self, start_year: i32, end_year: i32) -> Result<()> {
+        let key = "observe.trough_window";
+        let Some(node) = self.root.at(key) else {
+            return Ok(());
+        };
+        let (first, last) = year_pair(node, key)?;
+        let Value::Array(items) = &node.value else {
+            unreachable!("year_pair checked the array")
+        };
+        for (i, year) in [first, last].into_iter().enumerate() {
+            if !(start_year..=end_year).contains(&year) {
+                return Err(err(
+                    &items[i].origin,
+                    &format!("{key}.{i}"),
+                    format!(
+                        "{year} is not a simulated year: the trough window [{first}, {last}] must lie within the run {start_year}..={end_year}"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The enabled channels as a plain array sorted by name, each field
     /// checked against its `channels.*.<field>` registry entry.
     fn channels(&self) -> Result<Plain> {
@@ -358,6 +386,9 @@ impl Reader<'_> {
                 Some(n) => boolean(n, &key("enabled"))?,
                 None => true,
             };
+            if let Some(n) = node.get("new") {
+                boolean(n, &key("new"))?;
+            }
             if !enabled {
                 continue;
             }
@@ -367,7 +398,8 @@ impl Reader<'_> {
                 let Some(field) = param.path.strip_prefix("channels.*.") else {
                     continue;
                 };
-                if field == "enabled" {
+                // `new` only silences a warning when the file is read.
+                if field == "enabled" || field == "new" {
                     continue;
                 }
                 let value = match (node.get(field), param.default) {

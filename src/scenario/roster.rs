@@ -83,10 +83,13 @@ pub struct Roster {
 }
 
 impl Roster {
-    /// The communities that seed `replicate` of a run: the roster's
-    /// replicate `replicate mod R` (MODEL.md section 6).
-    pub fn communities_for(&self, replicate: u32) -> Vec<Community> {
-        self.replicates[replicate as usize % self.replicates.len()].clone()
+    /// The communities that seed `replicate` of a run of `n` communities:
+    /// the first `n` (community indices 0..n, the roster's order) of the
+    /// roster's replicate `replicate mod R` (MODEL.md section 6); all of
+    /// them when `n` is larger.
+    pub fn communities_for(&self, replicate: u32, n: usize) -> Vec<Community> {
+        let all = &self.replicates[replicate as usize % self.replicates.len()];
+        all[..n.min(all.len())].to_vec()
     }
 
     /// The number of communities in the roster's first replicate.
@@ -94,9 +97,14 @@ impl Roster {
         self.replicates[0].len()
     }
 
-    /// Total seats over the roster's first replicate.
-    pub fn n_seats(&self) -> usize {
-        self.replicates[0].iter().map(|c| c.seats.len()).sum()
+    /// Total seats over the first `n` communities of the roster's first
+    /// replicate.
+    pub fn n_seats(&self, n: usize) -> usize {
+        self.replicates[0]
+            .iter()
+            .take(n)
+            .map(|c| c.seats.len())
+            .sum()
     }
 }
 

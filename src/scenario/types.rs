@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 // scenario format has always used for them.
 pub use crate::model::params::{
     Capacity, Channel, Cohort, Death, Distribution, Elections, Exits, IssueType, Issues, Kind,
-    Learning, Mentoring, Observe, PerIssue, PerKind, Promotion, Retirement, Schedule, Selection,
-    Shape, Team,
+    Learning, Mentoring, PerIssue, PerKind, Promotion, Retirement, Schedule, Selection, Shape,
+    Team,
 };
 
 use crate::model::Parameters;
@@ -26,6 +26,22 @@ pub enum SeedMode {
     Common,
     /// The point is part of the key: each point has its own streams.
     Independent,
+}
+
+/// `[observe]`: the model's observation settings and the study's trough
+/// window (MODEL.md section 7.7).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Observe {
+    /// k at or above counts as "college or above".
+    pub educated_threshold: f64,
+    /// Years left out of the trough search by default.
+    pub burn_in: u32,
+    /// The years searched for the succession trough, inclusive, when the
+    /// scenario gives them (validated to lie within the run); `None` for
+    /// the default of [`Scenario::trough_window`].
+    #[serde(default)]
+    pub trough_window: Option<(i32, i32)>,
 }
 
 /// `[init]`.
@@ -79,7 +95,9 @@ pub struct Scenario {
     pub start_year: i32,
     /// Last simulated year (inclusive).
     pub end_year: i32,
-    /// Number of communities (ignored with a roster).
+    /// Number of communities; with a roster, the first `communities` of
+    /// the roster (the roster's size when the scenario does not give it,
+    /// filled in by [`crate::study::Study::load`]).
     pub communities: u32,
     /// Share of urban communities (ignored with a roster).
     pub urban_share: f64,
@@ -124,6 +142,22 @@ impl Scenario {
     pub fn years(&self) -> std::ops::RangeInclusive<i32> {
         self.start_year..=self.end_year
     }
+    /// The years searched for the succession trough, inclusive
+    /// (MODEL.md section 7.7): `observe.trough_window` when given; else
+    /// every year when the run starts from a roster, and the years after
+    /// the first `observe.burn_in` otherwise (empty, `from > to`, when the
+    /// burn-in covers the run).
+    pub fn trough_window(&self) -> (i32, i32) {
+        match (self.observe.trough_window, &self.init.roster) {
+            (Some(window), _) => window,
+            (None, Some(_)) => (self.start_year, self.end_year),
+            (None, None) => {
+                let burn_in = i32::try_from(self.observe.burn_in).unwrap_or(i32::MAX);
+                (self.start_year.saturating_add(burn_in), self.end_year)
+            }
+        }
+    }
+
     /// Number of simulated years.
     pub fn n_years(&self) -> usize {
         (self.end_year - self.start_year + 1) as usize
@@ -146,7 +180,10 @@ impl Scenario {
             exits: self.exits.clone(),
             promotion: self.promotion.clone(),
             elections: self.elections.clone(),
-            observe: self.observe.clone(),
+            observe: crate::model::params::Observe {
+                educated_threshold: self.observe.educated_threshold,
+                burn_in: self.observe.burn_in,
+            },
             selection: self.selection.clone(),
             channels: self.channels.clone(),
         }

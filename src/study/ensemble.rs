@@ -132,6 +132,10 @@ pub struct Study {
     pub snapshots: Vec<i32>,
     /// The shard this process runs, if the study is split.
     pub shard: Option<Shard>,
+    /// Warnings about the input that are no errors (e.g. a new channel
+    /// named like an inherited one), one line each without the `warning: `
+    /// prefix, for the caller to show: the library never prints.
+    pub warnings: Vec<String>,
 }
 
 /// The manifest's record of one run.
@@ -196,6 +200,65 @@ const LARGE_RUN: usize = 16_384;
 /// and the manifest hold one record per run.
 const MAX_RUNS: u64 = 100_000_000;
 
+/// With a roster (MODEL.md section 6): `communities`, when the scenario
+/// gives it (the file naming the roster or one extending it, or an
+/// override; see [`Source::gives_with_roster`]), takes the
+/// first N communities of the roster and may not exceed the roster's size;
+/// absent, it becomes the roster's size, so the scenario (and the manifest
+/// that records it) says what runs.
+fn fit_to_roster(
+    source: &Source,
+    overrides: &[Override],
+    roster: &Roster,
+    scenario: &mut Scenario,
+) -> Result<()> {
+    let size = roster.n_communities();
+    if !source.gives_with_roster(overrides, "communities") {
+        scenario.communities = u32::try_from(size).map_err(|_| {
+            Error::BadInput(format!(
+                "the roster holds {size} communities, more than a run can have"
+            ))
+        })?;
+        return Ok(());
+    }
+    let n = scenario.communities;
+    if n as usize > size {
+        let roster_path = scenario
+            .init
+            .roster
+            .as_ref()
+            .map_or_else(String::new, |p| format!(" {}", p.display()));
+        return Err(Error::input(
+            source.origin_of(overrides, "communities"),
+            "communities",
+            format!(
+                "{n} communities, more than the {size} of the roster{roster_path}: with a roster, `communities` takes its first N (at most {size})"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a `--set` override of a path the sweep sets at every point (the
+/// sweep's value would silently win), naming both.
+fn refuse_set_on_swept(source: &Source, overrides: &[Override], design: &Design) -> Result<()> {
+    for o in overrides {
+        if let Some(path) = design.paths.iter().find(|p| o.touches(p)) {
+            let at = source
+                .sweep_parameter_origin(path)
+                .map_or_else(String::new, |at| format!(" ({at})"));
+            return Err(Error::input(
+                &o.origin,
+                &o.path,
+                format!(
+                    "the sweep parameter `{path}`{at} sets this at every point, so the --set value would be overridden: remove the --set or the sweep parameter"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Study {
     /// Reads the scenario file, the `--set` overrides (`PATH=VALUE`), the
     /// sweep design and the roster into a study, resolving every point once
@@ -211,7 +274,7 @@ impl Study {
             .map(|s| Override::parse_set(s))
             .collect::<Result<Vec<_>>>()?;
         let source = Source::read(scenario_path)?;
-        let scenario = source.resolve(&overrides)?;
+        let mut scenario = source.resolve(&overrides)?;
         for &year in snapshots {
             if !scenario.years().contains(&year) {
                 return Err(Error::BadInput(format!(
@@ -229,6 +292,7 @@ impl Study {
             }
             None => Design::single(),
         };
+        refuse_set_on_swept(&source, &overrides, &design)?;
         let n_runs = (design.points.len() as u64).saturating_mul(u64::from(scenario.replicates));
         if n_runs > MAX_RUNS {
             return Err(Error::BadInput(format!(
@@ -242,6 +306,10 @@ impl Study {
             Some(path) => Some(roster::read(path, &scenario)?),
             None => None,
         };
+        if let Some(roster) = &roster {
+            fit_to_roster(&source, &overrides, roster, &mut scenario)?;
+        }
+        let warnings = source.warnings.clone();
         let mut snapshots = snapshots.to_vec();
         snapshots.sort_unstable();
         snapshots.dedup();
@@ -258,6 +326,7 @@ impl Study {
             roster,
             snapshots,
             shard,
+            warnings,
         };
         study.validate_points()?;
         Ok(study)
@@ -320,12 +389,18 @@ impl Study {
         overrides
     }
 
-    /// The scenario at `point`: the overrides, then the point's values.
+    /// The scenario at `point`: the overrides, then the point's values
+    /// (with a roster, `communities` fitted to it as in [`Study::load`]).
     pub fn point_scenario(&self, point: u32) -> Result<Scenario> {
         if self.design.paths.is_empty() {
             return Ok(self.scenario.clone());
         }
-        self.source.resolve(&self.point_overrides(point))
+        let overrides = self.point_overrides(point);
+        let mut scenario = self.source.resolve(&overrides)?;
+        if let Some(roster) = &self.roster {
+            fit_to_roster(&self.source, &overrides, roster, &mut scenario)?;
+        }
+        Ok(scenario)
     }
 
     /// The per-year plan of `point`'s scenario. A derived quantity the
@@ -359,16 +434,13 @@ impl Study {
 
     /// Communities per run.
     pub fn n_communities(&self) -> usize {
-        match &self.roster {
-            Some(roster) => roster.n_communities(),
-            None => self.scenario.communities as usize,
-        }
+        self.scenario.communities as usize
     }
 
     /// Seats per run.
     pub fn n_seats(&self) -> usize {
         match &self.roster {
-            Some(roster) => roster.n_seats(),
+            Some(roster) => roster.n_seats(self.n_communities()),
             None => {
                 let s = &self.scenario;
                 let n_urban = model::n_urban(u64::from(s.communities), s.urban_share) as usize;
@@ -423,7 +495,7 @@ impl Study {
 
     fn initial_communities(&self, parameters: &Parameters, replicate: u32) -> Vec<Community> {
         match &self.roster {
-            Some(roster) => roster.communities_for(replicate),
+            Some(roster) => roster.communities_for(replicate, parameters.communities as usize),
             None => model::vacant_communities(parameters),
         }
     }
