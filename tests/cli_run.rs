@@ -232,7 +232,7 @@ fn set_overrides_reach_the_run() {
     let header: Vec<&str> = timeseries.lines().next().unwrap().split(',').collect();
     let vacancy = header.iter().position(|c| *c == "vacancy_rate").unwrap();
     for line in timeseries.lines().skip(1) {
-        assert_eq!(line.split(',').nth(vacancy), Some("1"), "{line}");
+        assert_eq!(line.split(',').nth(vacancy), Some("1.0"), "{line}");
     }
 }
 

@@ -290,9 +290,9 @@ fn p3_channel_mix_beats_school_or_agency_alone_but_not_society() {
     assert_eq!(
         [school, society, agency, mix].map(|p| rows[1 + p as usize]),
         [
-            "0,1,0,0",
-            "1,0,1,0",
-            "2,0,0,1",
+            "0,1.0,0.0,0.0",
+            "1,0.0,1.0,0.0",
+            "2,0.0,0.0,1.0",
             "6,0.333333333333,0.333333333333,0.333333333334"
         ],
         "the channel mixes changed"
@@ -345,7 +345,7 @@ fn p4_openness_drains_more_than_it_attracts() {
     for (s, scale) in scales.iter().enumerate() {
         for (a, attraction) in attractions.iter().enumerate() {
             let p = s * attractions.len() + a;
-            expected.push_str(&format!("{p},{scale},{attraction}\n"));
+            expected.push_str(&format!("{p},{scale:?},{attraction:?}\n"));
         }
     }
     let points = std::fs::read_to_string(scratch.path().join("policy/points.csv")).unwrap();

@@ -62,7 +62,7 @@ fn grid_sweep_writes_points_timeseries_runs_and_summary() {
     assert_eq!(
         read(dir.join("points.csv")),
         "point,channels.enterprise.supply.scale,mentoring.rate\n\
-         0,0.5,0\n1,0.5,0.1\n2,0.5,0.2\n3,1,0\n4,1,0.1\n5,1,0.2\n6,2,0\n7,2,0.1\n8,2,0.2\n"
+         0,0.5,0.0\n1,0.5,0.1\n2,0.5,0.2\n3,1.0,0.0\n4,1.0,0.1\n5,1.0,0.2\n6,2.0,0.0\n7,2.0,0.1\n8,2.0,0.2\n"
     );
     let timeseries = read(dir.join("timeseries.csv"));
     assert_eq!(timeseries.lines().count(), 1 + 9 * 3 * 42);
@@ -121,7 +121,7 @@ fn zip_lhs_and_table_designs_give_their_points() {
     }
     assert_eq!(
         read(scratch.path().join("table.toml/points.csv")),
-        "point,mentoring.rate,mentoring.window\n0,0,5\n1,0.1,3\n2,0.3,8\n"
+        "point,mentoring.rate,mentoring.window\n0,0.0,5.0\n1,0.1,3.0\n2,0.3,8.0\n"
     );
     // The LHS design is drawn from the scenario seed: the same again.
     run(

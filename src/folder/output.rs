@@ -11,6 +11,7 @@
 
 use crate::folder::manifest::{Checksums, RunChecksum};
 use crate::folder::{layout, schema};
+use crate::model::schema::{Cell, FieldType};
 use crate::model::{self, YearMetrics};
 use crate::scenario::roster;
 use crate::study::ensemble::{RunResult, RunSink, SnapshotStream, Study};
@@ -271,7 +272,7 @@ impl RunSink for RunFolder {
             runs_row(point, replicate, run.figures).as_bytes(),
         )?;
         let mut rows = Vec::with_capacity(run.metrics.len() * 512);
-        write_timeseries_rows(&mut rows, point, replicate, run.metrics)
+        write_timeseries_rows(&mut rows, point, replicate, run.metrics, run.metric_types)
             .map_err(|e| Error::io(self.part(TIMESERIES, point, replicate), e))?;
         self.write_part(TIMESERIES, point, replicate, &rows)
     }
@@ -338,20 +339,24 @@ pub fn timeseries_header(metric_columns: &[String]) -> String {
     line
 }
 
-/// Appends one run's `timeseries.csv` rows. Floats are written in Rust's
-/// shortest round-trip decimal form (never exponent notation), so a value
-/// read back is the value computed; an undefined figure is an empty cell.
+/// Appends one run's `timeseries.csv` rows, each value as a [`Cell`] of
+/// its declared type in `types` (the row's order): a number in Rust's
+/// shortest round-trip decimal form, never exponent notation and always
+/// with a decimal point, so a value read back is the value computed; an
+/// integer without one; an undefined figure is an empty cell.
 pub fn write_timeseries_rows(
     out: &mut impl Write,
     point: u32,
     replicate: u32,
     rows: &[YearMetrics],
+    types: &[FieldType],
 ) -> std::io::Result<()> {
     for row in rows {
         write!(out, "{point},{replicate},{}", row.year)?;
-        for value in &row.values {
+        debug_assert_eq!(row.values.len(), types.len());
+        for (value, &field_type) in row.values.iter().zip(types) {
             match value {
-                Some(v) => write!(out, ",{v}")?,
+                Some(v) => write!(out, ",{}", Cell(field_type, *v))?,
                 None => out.write_all(b",")?,
             }
         }
@@ -365,13 +370,14 @@ pub fn runs_header() -> String {
     schema::runs().header()
 }
 
-/// One run's `runs.csv` row: its summary figures, an undefined one empty.
+/// One run's `runs.csv` row: its summary figures, each a [`Cell`] of its
+/// declared type, an undefined one empty.
 pub fn runs_row(point: u32, replicate: u32, figures: &[Option<f64>]) -> String {
     let mut line = format!("{point},{replicate}");
-    for figure in figures {
+    for (figure, column) in figures.iter().zip(&summary::FIGURES) {
         line.push(',');
         if let Some(v) = figure {
-            line.push_str(&v.to_string());
+            line.push_str(&Cell(column.field_type, *v).to_string());
         }
     }
     line.push('\n');
@@ -380,12 +386,13 @@ pub fn runs_row(point: u32, replicate: u32, figures: &[Option<f64>]) -> String {
 
 /// `points.csv`: `point` and one column per swept path.
 pub fn points_csv(design: &Design) -> String {
-    let mut text = schema::points(&design.paths).header();
+    let resource = schema::points(&design.paths);
+    let mut text = resource.header();
     for (i, values) in design.points.iter().enumerate() {
         text.push_str(&i.to_string());
-        for v in values {
+        for (v, field) in values.iter().zip(&resource.fields[1..]) {
             text.push(',');
-            text.push_str(&v.to_string());
+            text.push_str(&Cell(field.field_type, *v).to_string());
         }
         text.push('\n');
     }
@@ -398,7 +405,8 @@ pub fn points_csv(design: &Design) -> String {
 /// `_hi`, `_sd`, `policy_capacity_p10`, `trough_year_median`, `_min`,
 /// `_max`), an undefined one empty.
 pub fn summary_csv(design: &Design, runs_csv: &str) -> Result<String> {
-    let mut text = schema::summary(&design.paths).header();
+    let resource = schema::summary(&design.paths);
+    let mut text = resource.header();
 
     // values[point][figure] = defined values over replicates.
     let n_figures = summary::FIGURES.len();
@@ -421,15 +429,19 @@ pub fn summary_csv(design: &Design, runs_csv: &str) -> Result<String> {
     }
     for (point, figures) in values.iter().enumerate() {
         text.push_str(&point.to_string());
-        for v in &design.points[point] {
-            text.push_str(&format!(",{v}"));
+        for (v, field) in design.points[point].iter().zip(&resource.fields[1..]) {
+            text.push_str(&format!(",{}", Cell(field.field_type, *v)));
         }
         text.push_str(&format!(",{}", replicates[point]));
+        let mut fields = resource.fields.iter().skip(1 + design.paths.len() + 1);
         for (declared, figure) in summary::FIGURES.iter().zip(figures) {
             for statistic in schema::summary_statistics(declared) {
+                let field = fields
+                    .next()
+                    .expect("the schema declares one column per figure and statistic");
                 text.push(',');
                 if let Some(v) = statistic.of(figure) {
-                    text.push_str(&v.to_string());
+                    text.push_str(&Cell(field.field_type, v).to_string());
                 }
             }
         }

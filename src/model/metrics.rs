@@ -265,6 +265,18 @@ pub fn metric_columns(parameters: &Parameters) -> Vec<String> {
         .collect()
 }
 
+/// The declared types of the metric values for `parameters`, in the order
+/// of [`metric_columns`]: what the writer formats each value as.
+pub fn metric_types(parameters: &Parameters) -> Vec<FieldType> {
+    METRICS
+        .iter()
+        .flat_map(|metric| {
+            let (outer, inner) = member_counts(metric.column.name, parameters.channels.len());
+            std::iter::repeat_n(metric.column.field_type, outer * inner)
+        })
+        .collect()
+}
+
 /// One row of metrics (MODEL.md section 4) for one year of one run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct YearMetrics {

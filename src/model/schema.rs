@@ -27,6 +27,35 @@ impl FieldType {
     }
 }
 
+/// A value written as a CSV cell of its column's declared type: the one
+/// number format of every file a run folder holds. A `Number` is Rust's
+/// shortest round-trip decimal (so a value read back is the value
+/// computed), never exponent notation (`Display` of `f64` writes 1e-7 as
+/// `0.0000001` and 1e21 as all its digits), and always with a decimal
+/// point: a whole value gets `.0` (`0.0`, `1.0`), so a reader that infers
+/// types from the first rows infers a float. An `Integer` (a count, year or
+/// index, held as `f64` by a row of metrics) is written without one. A
+/// `String` column holds no numbers; a value given for one is written as a
+/// `Number`. An undefined value is an empty cell, which the writers write
+/// themselves (`Option::None`), never through this.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cell(pub FieldType, pub f64);
+
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Cell(field_type, value) = *self;
+        let whole = value.is_finite() && value.fract() == 0.0;
+        match field_type {
+            FieldType::Integer => {
+                debug_assert!(whole, "an integer column's value {value} is not whole");
+                write!(f, "{value}")
+            }
+            FieldType::Number | FieldType::String if whole => write!(f, "{value}.0"),
+            FieldType::Number | FieldType::String => write!(f, "{value}"),
+        }
+    }
+}
+
 /// A declared column. Its `name` and `meaning` may hold placeholders
 /// (`<channel>`, `<cohort>`, `<skill>`, `<reason>`, `<issue>`) for a family
 /// of columns, one per member, expanded by the layer that knows the members.
@@ -81,4 +110,38 @@ pub struct Field {
     pub unit: String,
     /// What the column holds.
     pub meaning: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cell, FieldType::*};
+
+    #[test]
+    fn numbers_always_have_a_decimal_point_and_integers_never() {
+        let cell = |t, v| Cell(t, v).to_string();
+        assert_eq!(cell(Number, 0.0), "0.0");
+        assert_eq!(cell(Number, -0.0), "-0.0");
+        assert_eq!(cell(Number, 1.0), "1.0");
+        assert_eq!(cell(Number, 12.5), "12.5");
+        assert_eq!(cell(Number, 0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(cell(Number, 1e-7), "0.0000001");
+        assert_eq!(cell(Number, 1e21), "1000000000000000000000.0");
+        assert_eq!(cell(Number, 0.0007751937984496124), "0.0007751937984496124");
+        assert_eq!(cell(Integer, 0.0), "0");
+        assert_eq!(cell(Integer, 1964.0), "1964");
+        assert_eq!(cell(Integer, 12.0), "12");
+        for v in [
+            0.0,
+            1.0,
+            1e-7,
+            1e21,
+            1.0 / 3.0,
+            2f64.powi(60),
+            f64::MIN_POSITIVE,
+        ] {
+            let text = cell(Number, v);
+            assert!(text.contains('.') && !text.contains('e'), "{text}");
+            assert_eq!(text.parse::<f64>().unwrap(), v);
+        }
+    }
 }

@@ -8,7 +8,7 @@
 
 use crate::model::params::UnknownName;
 use crate::model::schema::{
-    Column,
+    Cell, Column,
     FieldType::{Integer, Number, String as Text},
 };
 use crate::model::{Community, Leader};
@@ -108,7 +108,13 @@ impl Roster {
     }
 }
 
-/// Appends one roster row per seat of `communities` to `out` (no header).
+/// The value of column `index` as a cell of its declared type.
+fn cell(index: usize, value: f64) -> Cell {
+    Cell(FIELDS[index].field_type, value)
+}
+
+/// Appends one roster row per seat of `communities` to `out` (no header),
+/// each number a [`Cell`] of its column's declared type.
 pub fn write_rows(
     out: &mut impl Write,
     scenario: &Scenario,
@@ -130,11 +136,11 @@ pub fn write_rows(
                     "{},{},{},{},{},{},{}",
                     leader.cohort.name(),
                     scenario.channels[leader.channel as usize].name,
-                    leader.age,
-                    leader.tenure,
-                    leader.knowledge,
-                    leader.experience,
-                    leader.trust
+                    cell(7, leader.age),
+                    cell(8, f64::from(leader.tenure)),
+                    cell(9, leader.knowledge),
+                    cell(10, leader.experience),
+                    cell(11, leader.trust)
                 )?,
                 None => writeln!(out, ",,,,,,")?,
             }

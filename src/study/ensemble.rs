@@ -10,6 +10,7 @@
 //! A point's scenario and plan are rebuilt when its runs start, so memory
 //! does not grow with the number of points either.
 
+use crate::model::schema::FieldType;
 use crate::model::{self, Community, Parameters, Plan, StreamKey, YearMetrics};
 use crate::scenario::roster::{self, Roster};
 use crate::scenario::{Override, Scenario, SeedMode, Source};
@@ -83,6 +84,9 @@ pub struct RunResult<'a> {
     pub metrics: &'a [YearMetrics],
     /// Its summary figures, in the order of [`summary::FIGURES`].
     pub figures: &'a [Option<f64>],
+    /// The declared types of each year's metric values, in column order
+    /// ([`model::metrics::metric_types`]): how they are written.
+    pub metric_types: &'a [FieldType],
 }
 
 /// A stream of one run's roster snapshot rows for one year, opened by a
@@ -581,6 +585,7 @@ impl Study {
             replicate,
             metrics: &metrics,
             figures: &figures,
+            metric_types: &model::metrics::metric_types(&parameters),
         })?;
         Ok(RunRecord {
             point,

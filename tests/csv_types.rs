@@ -1,0 +1,202 @@
+//! Every cell of every CSV a run writes has the form of its column's type
+//! in `datapackage.json`: a `number` always has a decimal point (`0.0`,
+//! `1.0`; never an exponent), an `integer` never has one, so readers that
+//! infer types from the first rows (pandas, polars, R) infer the declared
+//! ones. The runs are every shipped scenario (targets.toml aside) made
+//! small, and edge cases: a disabled channel, a start in 2026, and a sweep
+//! where a share is 0 in every early row.
+//!
+//! With `CSV_TYPES_OUT=DIR` the run folders are kept in `DIR/<name>/`:
+//! `.ci/run` then reads them with pandas and polars
+//! (`scripts/check_csv_types.py`), which this test does not need.
+
+mod common;
+
+use common::{root, stderr, succession};
+use serde_json::Value;
+use std::path::Path;
+
+/// The runs: folder name, scenario (from the repository root), arguments.
+const RUNS: &[(&str, &str, &[&str])] = &[
+    (
+        "baseline",
+        "scenarios/baseline.toml",
+        &[
+            "--set",
+            "communities=200",
+            "--set",
+            "replicates=2",
+            "--snapshot",
+            "1949",
+            "--snapshot",
+            "2060",
+        ],
+    ),
+    (
+        "reference-start",
+        "scenarios/reference-start.toml",
+        &["--set", "communities=200", "--set", "replicates=2"],
+    ),
+    (
+        "national",
+        "scenarios/national.toml",
+        &["--set", "communities=300"],
+    ),
+    (
+        "mentoring",
+        "scenarios/mentoring.toml",
+        &[
+            "--set",
+            "communities=60",
+            "--set",
+            "replicates=1",
+            "--set",
+            "end_year=1990",
+            "--set",
+            "policy_window=[1980, 1990]",
+        ],
+    ),
+    // The roster-seeded scenarios keep the roster's 10000 communities.
+    (
+        "policy-2025",
+        "scenarios/policy-2025.toml",
+        &[
+            "--set",
+            "replicates=2",
+            "--set",
+            "end_year=2032",
+            "--set",
+            "policy_window=[2026, 2032]",
+            "--snapshot",
+            "2030",
+        ],
+    ),
+    (
+        "channels",
+        "scenarios/channels.toml",
+        &[
+            "--set",
+            "replicates=1",
+            "--set",
+            "end_year=2028",
+            "--set",
+            "policy_window=[2026, 2028]",
+        ],
+    ),
+    (
+        "openness",
+        "scenarios/openness.toml",
+        &[
+            "--set",
+            "replicates=1",
+            "--set",
+            "end_year=2027",
+            "--set",
+            "policy_window=[2026, 2027]",
+        ],
+    ),
+    (
+        "school-disabled",
+        "scenarios/baseline.toml",
+        &[
+            "--set",
+            "communities=200",
+            "--set",
+            "replicates=2",
+            "--set",
+            "end_year=2030",
+            "--set",
+            "policy_window=[2020, 2030]",
+            "--set",
+            "channels.school.supply.scale=0",
+            "--snapshot",
+            "2030",
+        ],
+    ),
+    (
+        "start-2026",
+        "tests/scenarios/csv/start_2026.toml",
+        &["--snapshot", "2026"],
+    ),
+    (
+        "society-sweep",
+        "tests/scenarios/csv/society_sweep.toml",
+        &[
+            "--set",
+            "channels.school.supply.scale=0",
+            "--set",
+            "channels.agency.supply.scale=0",
+        ],
+    ),
+];
+
+/// The problems of one run folder: every CSV listed in its
+/// `datapackage.json`, every non-empty cell of the form of its type.
+fn problems(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("datapackage.json")).unwrap();
+    let package: Value = serde_json::from_str(&text).unwrap();
+    let mut found = Vec::new();
+    let mut listed = Vec::new();
+    for resource in package["resources"].as_array().unwrap() {
+        let path = resource["path"].as_str().unwrap();
+        listed.push(path.to_string());
+        let fields = resource["schema"]["fields"].as_array().unwrap();
+        let types: Vec<&str> = fields.iter().map(|f| f["type"].as_str().unwrap()).collect();
+        let csv = std::fs::read_to_string(dir.join(path)).unwrap();
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert_eq!(header.len(), fields.len(), "{path}: header and fields");
+        for (row, line) in lines.enumerate() {
+            let cells: Vec<&str> = line.split(',').collect();
+            assert_eq!(cells.len(), types.len(), "{path} row {}: cells", row + 2);
+            for ((cell, kind), name) in cells.iter().zip(&types).zip(&header) {
+                let ok = cell.is_empty()
+                    || match *kind {
+                        "integer" => cell.parse::<i64>().is_ok(),
+                        "number" => {
+                            cell.contains('.')
+                                && !cell.contains(['e', 'E'])
+                                && cell.parse::<f64>().is_ok_and(f64::is_finite)
+                        }
+                        "string" => true,
+                        other => panic!("{path}: type {other}"),
+                    };
+                if !ok && found.len() < 20 {
+                    found.push(format!("{path} row {}: {name} ({kind}) {cell:?}", row + 2));
+                }
+            }
+        }
+    }
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".csv"))
+        .collect();
+    on_disk.sort();
+    listed.sort();
+    assert_eq!(listed, on_disk, "{}: every CSV listed", dir.display());
+    found
+}
+
+#[test]
+fn every_cell_has_the_form_of_its_declared_type() {
+    let scratch = tempfile::tempdir().unwrap();
+    let base = match std::env::var_os("CSV_TYPES_OUT") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => scratch.path().to_path_buf(),
+    };
+    std::fs::create_dir_all(&base).unwrap();
+    let mut failures = Vec::new();
+    for (name, scenario, extra) in RUNS {
+        let scenario = root().join(scenario).display().to_string();
+        let out = base.join(name).display().to_string();
+        let mut args = vec!["run", &scenario, "--out", &out, "--quiet", "--force"];
+        args.extend_from_slice(extra);
+        let output = succession(&base, &args);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        for problem in problems(&base.join(name)) {
+            failures.push(format!("{name}: {problem}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
