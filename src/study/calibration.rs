@@ -576,6 +576,11 @@ source = "criterion"
         assert!(report.rows[1].met());
         let text = report.to_string();
         assert!(text.contains("MISS"), "{text}");
-        assert!(text.ends_with("1 of 2 targets met"), "{text}");
+        assert!(text.ends_with('\n'), "{text}");
+        let last = text.lines().last().unwrap();
+        assert!(
+            last.starts_with("1 of 2 targets met; 1 differ from the targets file"),
+            "{text}"
+        );
     }
 }
