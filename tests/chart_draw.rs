@@ -520,3 +520,37 @@ fn summaries_with_0_or_0_0_sd_columns_and_trough_year_median_give_the_same_chart
         assert!(same, "{}", x.display());
     }
 }
+
+#[test]
+fn ties_for_best_or_worst_are_said_in_the_legend() {
+    let (_scratch, dir) = scratch_copy("grid_2d");
+    let path = dir.join("summary.csv");
+    let text = std::fs::read_to_string(&path).expect("summary");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "policy_capacity_mean")
+        .expect("policy_capacity_mean");
+    let mut out = header.join(",") + "\n";
+    for line in lines {
+        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+        cells[col] = match cells[0].as_str() {
+            "2" | "5" | "7" => "0.99".to_string(),
+            "0" | "1" => "0.1".to_string(),
+            _ => cells[col].clone(),
+        };
+        out += &(cells.join(",") + "\n");
+    }
+    std::fs::write(&path, out).expect("written");
+    draw(&dir, &ChartOptions::default()).expect("charts drawn");
+    let svg = std::fs::read_to_string(dir.join("charts/capacity.svg")).expect("svg");
+    assert!(
+        svg.contains("best: 3 points tie, lowest-numbered shown: point 2,"),
+        "best tie"
+    );
+    assert!(
+        svg.contains("worst: 2 points tie, lowest-numbered shown: point 0,"),
+        "worst tie"
+    );
+}

@@ -286,11 +286,34 @@ impl ScenarioInfo {
                     .collect()
             })
             .unwrap_or_default();
+        // A roster run ignores `communities` (the roster defines them), so
+        // the count is taken from what was run where the manifest's
+        // estimate gives it: community-years / runs / years.
+        let years = match (
+            scenario["start_year"].as_i64(),
+            scenario["end_year"].as_i64(),
+        ) {
+            (Some(a), Some(b)) if b >= a => Some((b - a + 1) as u64),
+            _ => None,
+        };
+        let estimate = &json["estimate"];
+        let ran = match (
+            estimate["community_years"].as_u64(),
+            estimate["runs"].as_u64(),
+            years,
+        ) {
+            (Some(cy), Some(runs), Some(years))
+                if runs > 0 && cy > 0 && cy % (runs * years) == 0 =>
+            {
+                Some(cy / (runs * years))
+            }
+            _ => None,
+        };
         Ok(ScenarioInfo {
             name,
             description,
             policy_window,
-            communities: count("communities"),
+            communities: ran.or_else(|| count("communities")),
             replicates: count("replicates"),
             overrides,
         })

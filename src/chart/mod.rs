@@ -559,54 +559,6 @@ fn capitalise(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn summary_of(values: &[f64]) -> Summary {
-        let ids: Vec<u32> = (0..values.len() as u32).collect();
-        let mut figures = BTreeMap::new();
-        figures.insert(
-            "policy_capacity".to_string(),
-            values
-                .iter()
-                .map(|&v| data::Interval {
-                    mean: Some(v),
-                    lo: None,
-                    hi: None,
-                })
-                .collect(),
-        );
-        Summary {
-            replicates: vec![2; ids.len()],
-            ids,
-            figures,
-        }
-    }
-
-    #[test]
-    fn ties_for_best_and_worst_are_said_and_name_the_lowest_numbered_point() {
-        let values = [0.5, 0.9, 0.7, 0.9, 0.6, 0.9, 0.5, 0.8, 0.7, 0.5];
-        let points = PointsTable {
-            paths: vec!["a".to_string()],
-            ids: (0..values.len() as u32).collect(),
-            values: (0..values.len()).map(|i| vec![i as f64]).collect(),
-        };
-        let lines = capacity_lines(&points, Some(&summary_of(&values)));
-        assert_eq!(lines.len(), 3, "{lines:?}");
-        assert_eq!(lines[0].0, 1);
-        assert_eq!(
-            lines[0].1,
-            "best: 3 points tie, lowest-numbered shown: point 1, a=1"
-        );
-        assert_eq!(lines[2].0, 0);
-        assert_eq!(
-            lines[2].1,
-            "worst: 3 points tie, lowest-numbered shown: point 0, a=0"
-        );
-        // Without ties the labels stay short.
-        let distinct = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
-        let lines = capacity_lines(&points, Some(&summary_of(&distinct)));
-        assert_eq!(lines[0].1, "best: a=9");
-        assert_eq!(lines[2].1, "worst: a=0");
-    }
-
     #[test]
     fn heatmap_cells_share_one_format() {
         assert_eq!(sweep::cell_decimals(&[0.001, 0.0022]), 3);
