@@ -561,7 +561,8 @@ mod tests {
 
     #[test]
     fn heatmap_cells_share_one_format() {
-        assert_eq!(sweep::cell_decimals(&[0.001, 0.0022]), 3);
+        assert_eq!(sweep::cell_decimals(&[0.01, 0.022]), 3);
+        assert_eq!(sweep::cell_decimals(&[0.001, 0.0022]), 4);
         assert_eq!(sweep::cell_decimals(&[2.2e-4, 0.001]), 5);
         assert_eq!(sweep::cell_decimals(&[]), 3);
     }

@@ -317,24 +317,32 @@ impl SweepChart<'_> {
                 _ => None,
             })
             .collect();
-        let decimals = cell_decimals(&halves);
-        let label = |at: &Interval| match (at.mean, at.lo, at.hi) {
+        let label = |at: &Interval, decimals: usize| match (at.mean, at.lo, at.hi) {
             (Some(m), Some(l), Some(h)) => {
                 format!("{m:.decimals$} ±{:.decimals$}", (h - m).max(m - l))
             }
             (Some(m), ..) => format!("{m:.decimals$}"),
             _ => "n/a".to_string(),
         };
-        // Values are written into the cells only when every one fits.
-        let widest = cells
-            .iter()
-            .map(|c| {
-                plot.estimate_text_size(&label(&c.2), &style::text(style::LABEL_SIZE))
-                    .map_or(u32::MAX, |(w, _)| w)
-            })
-            .max()
-            .unwrap_or(0);
-        let annotate = widest + 10 <= cell_w && cell_h >= 2 * style::LABEL_SIZE as u32;
+        // Values are written into the cells only when every one fits: at
+        // the label size, else a smaller one, else with fewer decimals (one
+        // format for all cells in any case).
+        let fits = |decimals: usize, size: f64| {
+            let widest = cells
+                .iter()
+                .map(|c| {
+                    plot.estimate_text_size(&label(&c.2, decimals), &style::text(size))
+                        .map_or(u32::MAX, |(w, _)| w)
+                })
+                .max()
+                .unwrap_or(0);
+            widest + 10 <= cell_w && cell_h as f64 >= 2.0 * size
+        };
+        let wanted = cell_decimals(&halves);
+        let choice = [style::LABEL_SIZE, style::LABEL_SIZE - 3.0]
+            .into_iter()
+            .flat_map(|size| (3..=wanted).rev().map(move |d| (d, size)))
+            .find(|&(d, size)| fits(d, size));
         for (i, j, at) in &cells {
             let (i, j) = (*i as i32, *j as i32);
             let color = at
@@ -347,7 +355,7 @@ impl SweepChart<'_> {
                 ],
                 color.filled(),
             )))?;
-            if annotate {
+            if let Some((decimals, size)) = choice {
                 let ink = if style::dark_text_on(color) {
                     BLACK
                 } else {
@@ -355,9 +363,9 @@ impl SweepChart<'_> {
                 };
                 let centre = (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j));
                 chart.draw_series(std::iter::once(Text::new(
-                    label(at),
+                    label(at, decimals),
                     centre,
-                    style::text(style::LABEL_SIZE)
+                    style::text(size)
                         .color(&ink)
                         .pos(Pos::new(HPos::Center, VPos::Center)),
                 )))?;
