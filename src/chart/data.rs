@@ -303,7 +303,7 @@ impl ScenarioInfo {
             years,
         ) {
             (Some(cy), Some(runs), Some(years))
-                if runs > 0 && cy > 0 && cy % (runs * years) == 0 =>
+                if runs > 0 && cy > 0 && cy.is_multiple_of(runs * years) =>
             {
                 Some(cy / (runs * years))
             }
@@ -360,7 +360,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
