@@ -249,7 +249,10 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Plot(args) => {
-            lifecycle::plot(&args.dir, &ChartOptions { point: args.point })?;
+            let written = lifecycle::plot(&args.dir, &ChartOptions { point: args.point })?;
+            for path in written {
+                println!("wrote {}", path.display());
+            }
             Ok(())
         }
     }

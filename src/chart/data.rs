@@ -217,6 +217,12 @@ pub struct ScenarioInfo {
     pub description: Option<String>,
     /// The years averaged in `policy_capacity`, inclusive.
     pub policy_window: Option<(i32, i32)>,
+    /// Communities per run, as resolved (after `--set`).
+    pub communities: Option<u64>,
+    /// Replicates per point, as resolved (after `--set`).
+    pub replicates: Option<u64>,
+    /// The run's `--set` overrides (`PATH=VALUE`), in the order given.
+    pub overrides: Vec<String>,
 }
 
 impl ScenarioInfo {
@@ -237,6 +243,9 @@ impl ScenarioInfo {
                     name: folder_name,
                     description: None,
                     policy_window: None,
+                    communities: None,
+                    replicates: None,
+                    overrides: Vec::new(),
                 });
             }
             Err(e) => return Err(Error::io(&path, e)),
@@ -262,12 +271,101 @@ impl ScenarioInfo {
             (Some(from), Some(to)) => Some((from as i32, to as i32)),
             _ => None,
         };
+        // The counts of what ran: the manifest's resolved scenario, which
+        // holds the `--set` values, never the scenario file's.
+        let count = |key: &str| {
+            scenario[key]
+                .as_u64()
+                .or_else(|| json["identity"]["scenario"][key].as_u64())
+        };
+        let overrides = json["overrides"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // A roster run ignores `communities` (the roster defines them), so
+        // the count is taken from what was run where the manifest's
+        // estimate gives it: community-years / runs / years.
+        let years = match (
+            scenario["start_year"].as_i64(),
+            scenario["end_year"].as_i64(),
+        ) {
+            (Some(a), Some(b)) if b >= a => Some((b - a + 1) as u64),
+            _ => None,
+        };
+        let estimate = &json["estimate"];
+        let ran = match (
+            estimate["community_years"].as_u64(),
+            estimate["runs"].as_u64(),
+            years,
+        ) {
+            (Some(cy), Some(runs), Some(years))
+                if runs > 0 && cy > 0 && cy.is_multiple_of(runs * years) =>
+            {
+                Some(cy / (runs * years))
+            }
+            _ => None,
+        };
         Ok(ScenarioInfo {
             name,
             description,
             policy_window,
+            communities: ran.or_else(|| count("communities")),
+            replicates: count("replicates"),
+            overrides,
         })
     }
+
+    /// What ran, for every chart's subtitle: the resolved community and
+    /// replicate counts and the `--set` overrides (shortened to the first
+    /// few when long); `None` when the manifest says neither.
+    pub fn ran_line(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(n) = self.communities {
+            parts.push(format!("{} communities per run", thousands(n)));
+        }
+        if let Some(n) = self.replicates {
+            parts.push(format!("{n} replicate(s) per point"));
+        }
+        let mut line = parts.join(", ");
+        if !self.overrides.is_empty() {
+            const ROOM: usize = 80;
+            let mut shown = String::new();
+            let mut count = 0;
+            for set in &self.overrides {
+                let next = format!("{}--set {set}", if count == 0 { "" } else { " " });
+                if count > 0 && shown.chars().count() + next.chars().count() > ROOM {
+                    break;
+                }
+                shown.push_str(&next);
+                count += 1;
+            }
+            if count < self.overrides.len() {
+                shown.push_str(&format!(" (+{} more)", self.overrides.len() - count));
+            }
+            if !line.is_empty() {
+                line.push_str("; ");
+            }
+            line.push_str(&shown);
+        }
+        (!line.is_empty()).then(|| format!("Ran {line}"))
+    }
+}
+
+/// `n` with thin groups of three digits (`100,000`).
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A quantity accumulated per (point, year) over replicates.
@@ -337,15 +435,6 @@ fn half_width(n: u32, m2: f64) -> Option<f64> {
         .ok()?
         .inverse_cdf(0.975);
     Some(t * sd / (n as f64).sqrt())
-}
-
-/// The 95% interval of the mean of `values` (for grouping sweep points).
-pub fn interval_of(values: &[f64]) -> (f64, Option<(f64, f64)>) {
-    let mut acc = Accumulator::default();
-    for &v in values {
-        acc.push(v);
-    }
-    (acc.mean, acc.interval())
 }
 
 /// The accumulated quantities of one point: `years[year][q]` for the

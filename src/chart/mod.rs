@@ -24,6 +24,7 @@ use data::{PointSeries, Quantity, Summary};
 use series::{Layer, StackChart, TimeChart, TimePanel, Trace};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+pub use style::TextBox;
 use style::{Swatch, okabe_ito};
 use sweep::{Figure, SweepChart};
 
@@ -68,10 +69,64 @@ const RESOLUTION_BY_TYPE: [(usize, &str, plotters::style::RGBColor); 3] = [
 /// Draws every chart of the run folder `dir` into `dir/charts/` and returns
 /// the files written (PNG and SVG of each chart, in a fixed order).
 ///
-/// Always `capacity`, `cohorts` and `resolution`; for a sweep also
-/// `sweep_policy_capacity` and `sweep_trough_capacity`. A missing or
-/// malformed CSV file is [`Error::BadInput`] naming the file and line.
+/// Without `--point`: always `capacity`, `cohorts` and `resolution`; for a
+/// sweep also `sweep_policy_capacity` and `sweep_trough_capacity`. With
+/// `--point N` only the two charts of one point, as `cohorts_point-N` and
+/// `resolution_point-N`, so the charts of the whole run stay as they were.
+/// A missing or malformed CSV file is [`Error::BadInput`] naming the file
+/// and line.
 pub fn draw(dir: &Path, options: &ChartOptions) -> Result<Vec<PathBuf>> {
+    let charts_dir = dir.join("charts");
+    let mut created = false;
+    let written = each_chart(dir, options, |stem, chart| {
+        if !created {
+            std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io(&charts_dir, e))?;
+            created = true;
+        }
+        style::write_painter(&charts_dir, stem, chart)
+    })?;
+    Ok(written.into_iter().flatten().collect())
+}
+
+/// The text boxes of every chart [`draw`] would write for `dir`, by stem,
+/// without writing anything: the layout tests check that no two overlap.
+pub fn text_layout(dir: &Path, options: &ChartOptions) -> Result<Vec<(String, Vec<TextBox>)>> {
+    each_chart(dir, options, |stem, chart| {
+        Ok((stem.to_string(), style::text_boxes(chart)?))
+    })
+}
+
+/// One chart, ready to draw.
+enum Chart<'a> {
+    Time(TimeChart),
+    Stack(StackChart),
+    Sweep(SweepChart<'a>),
+}
+
+impl style::Painter for Chart<'_> {
+    fn paint<DB>(
+        &self,
+        root: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    ) -> style::Drawn
+    where
+        DB: plotters::prelude::DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        match self {
+            Chart::Time(chart) => chart.paint(root),
+            Chart::Stack(chart) => chart.paint(root),
+            Chart::Sweep(chart) => chart.paint(root),
+        }
+    }
+}
+
+/// Reads the folder's files and hands each chart, with its file stem, to
+/// `visit`, in the order of [`draw`].
+fn each_chart<T>(
+    dir: &Path,
+    options: &ChartOptions,
+    mut visit: impl FnMut(&str, &Chart<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
     // The time series is the one file every chart needs; report its absence
     // first, so an empty or wrong folder gets the most telling message.
     if !dir.is_dir() {
@@ -95,7 +150,8 @@ pub fn draw(dir: &Path, options: &ChartOptions) -> Result<Vec<PathBuf>> {
     let points = PointsTable::read(&dir.join("points.csv"))?;
     let info = ScenarioInfo::read(dir)?;
     let layout = sweep_layout(&points);
-    let summary = if layout != SweepLayout::Single || points.ids.len() > MAX_LINES {
+    let whole_run = options.point.is_none();
+    let summary = if whole_run && (layout != SweepLayout::Single || points.ids.len() > MAX_LINES) {
         Some(Summary::read(&dir.join("summary.csv"))?)
     } else {
         None
@@ -115,7 +171,11 @@ pub fn draw(dir: &Path, options: &ChartOptions) -> Result<Vec<PathBuf>> {
         }
         None => points.ids[0],
     };
-    let lines = capacity_lines(&points, summary.as_ref());
+    let lines = if whole_run {
+        capacity_lines(&points, summary.as_ref())
+    } else {
+        Vec::new()
+    };
     let wanted: BTreeSet<u32> = lines
         .iter()
         .map(|l| l.0)
@@ -124,36 +184,42 @@ pub fn draw(dir: &Path, options: &ChartOptions) -> Result<Vec<PathBuf>> {
     let series = data::stream_timeseries(&timeseries_path, &wanted, &QUANTITIES)?;
 
     style::register_font()?;
-    let charts_dir = dir.join("charts");
-    std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io(&charts_dir, e))?;
-    let mut written = Vec::new();
+    let mut out = Vec::new();
+    // `--point N` names its files after the point: they sit next to the
+    // whole run's charts instead of replacing them.
+    let suffix = match options.point {
+        Some(id) => format!("_point-{id}"),
+        None => String::new(),
+    };
 
-    let capacity = capacity_chart(&info, &points, &series, &lines);
-    written.extend(style::write_painter(&charts_dir, "capacity", &capacity)?);
+    if whole_run {
+        let capacity = capacity_chart(&info, &points, &series, &lines);
+        out.push(visit("capacity", &Chart::Time(capacity))?);
+    }
     let focus_series = &series[&focus];
     let focus_label = point_phrase(&points, focus);
     let cohorts = cohort_chart(&info, focus_series, &focus_label);
-    written.extend(style::write_painter(&charts_dir, "cohorts", &cohorts)?);
+    out.push(visit(&format!("cohorts{suffix}"), &Chart::Stack(cohorts))?);
     let resolution = resolution_chart(&info, focus_series, &focus_label);
-    written.extend(style::write_painter(
-        &charts_dir,
-        "resolution",
-        &resolution,
+    out.push(visit(
+        &format!("resolution{suffix}"),
+        &Chart::Time(resolution),
     )?);
 
     if let Some(summary) = summary.as_ref().filter(|_| layout != SweepLayout::Single) {
         for figure in sweep_figures(&info) {
             let stem = format!("sweep_{}", figure.key);
             let chart = sweep_chart(&info, &points, summary, figure, layout.clone());
-            written.extend(style::write_painter(&charts_dir, &stem, &chart)?);
+            out.push(visit(&stem, &Chart::Sweep(chart))?);
         }
     }
-    Ok(written)
+    Ok(out)
 }
 
 /// The points drawn as capacity lines, with their legend labels: every
 /// point of a small sweep, else the best, median and worst by policy-window
-/// capacity (ties to the lower point number, so the choice is stable).
+/// capacity (ties to the lower point number, so the choice is stable; a tie
+/// for best or worst is said in the label).
 fn capacity_lines(points: &PointsTable, summary: Option<&Summary>) -> Vec<(u32, String)> {
     if points.ids.len() <= MAX_LINES {
         return (0..points.ids.len())
@@ -173,16 +239,33 @@ fn capacity_lines(points: &PointsTable, summary: Option<&Summary>) -> Vec<(u32, 
         // No policy-window figure to rank by: show the first point.
         return vec![(points.ids[0], points.label(0))];
     }
+    // Equal values are ranked by point number, so the first of a run of
+    // ties is its lowest-numbered point; the worst is the first of the
+    // last value's ties, not the last point listed.
+    let last_value = ranked[ranked.len() - 1].0;
+    let worst = ranked
+        .iter()
+        .position(|r| r.0 == last_value)
+        .expect("the last value is in the ranking");
     let picks = [
         ("best", 0),
         ("median", (ranked.len() - 1) / 2),
-        ("worst", ranked.len() - 1),
+        ("worst", worst),
     ];
     let mut lines: Vec<(u32, String)> = Vec::new();
     for (role, rank) in picks {
-        let (_, id, idx) = ranked[rank];
+        let (value, id, idx) = ranked[rank];
+        let ties = ranked.iter().filter(|r| r.0 == value).count();
         if lines.iter().all(|l| l.0 != id) {
-            lines.push((id, format!("{role}: {}", points.label(idx))));
+            let label = if ties > 1 && role != "median" {
+                format!(
+                    "{role}: {ties} points tie, lowest-numbered shown: point {id}, {}",
+                    points.label(idx)
+                )
+            } else {
+                format!("{role}: {}", points.label(idx))
+            };
+            lines.push((id, label));
         }
     }
     lines
@@ -234,7 +317,7 @@ fn capacity_chart(
             Trace::of(&series[id], CAPACITY, label, color)
         })
         .collect();
-    let mut subtitles: Vec<String> = info.description.iter().cloned().collect();
+    let mut subtitles = header_lines(info);
     if points.ids.len() > lines.len() {
         subtitles.push(format!(
             "{} of {} points shown: the best, median and worst by mean capacity over the policy window",
@@ -275,7 +358,7 @@ fn capacity_chart(
                 traces,
                 years: Some((from, to)),
                 shade_window: false,
-                caption: Some(format!("policy window {from}–{to}, y axis zoomed")),
+                caption: Some(format!("policy window {from}–{to}")),
             });
         }
     }
@@ -305,7 +388,7 @@ fn cohort_chart(info: &ScenarioInfo, series: &PointSeries, point: &str) -> Stack
         color,
         values: series.of(q).map(|(year, acc)| (year, acc.mean())).collect(),
     };
-    let mut subtitles: Vec<String> = info.description.iter().cloned().collect();
+    let mut subtitles = header_lines(info);
     // The point's values get a line of their own: with them the line would
     // not fit the chart's width.
     if !point.is_empty() {
@@ -338,7 +421,7 @@ fn cohort_chart(info: &ScenarioInfo, series: &PointSeries, point: &str) -> Stack
 }
 
 fn resolution_chart(info: &ScenarioInfo, series: &PointSeries, point: &str) -> TimeChart {
-    let mut subtitles: Vec<String> = info.description.iter().cloned().collect();
+    let mut subtitles = header_lines(info);
     let which = if point.is_empty() {
         String::new()
     } else {
@@ -430,9 +513,7 @@ fn sweep_chart<'a>(
         SweepLayout::Panels { .. } => (
             "by swept parameter",
             format!(
-                "points grouped by each parameter's value ({} equal-width bins above {} values); mean over {n} replicate(s) per point",
-                sweep::BINS,
-                sweep::MAX_EXACT_GROUPS
+                "one dot per point (mean over {n} replicate(s)) with its own 95% interval; points differ in several parameters at once"
             ),
         ),
         _ => (
@@ -444,7 +525,8 @@ fn sweep_chart<'a>(
         "policy_capacity" => format!("Policy-window capacity {kind} — {}", info.name),
         _ => format!("Succession trough {kind} — {}", info.name),
     };
-    let subtitles = vec![capitalise(&figure.meaning), capitalise(&how)];
+    let mut subtitles = header_lines(info);
+    subtitles.extend([capitalise(&figure.meaning), capitalise(&how)]);
     SweepChart {
         title,
         subtitles,
@@ -455,10 +537,33 @@ fn sweep_chart<'a>(
     }
 }
 
+/// The lines every chart starts its subtitle with: the description and
+/// what ran (counts and overrides).
+fn header_lines(info: &ScenarioInfo) -> Vec<String> {
+    info.description
+        .iter()
+        .cloned()
+        .chain(info.ran_line())
+        .collect()
+}
+
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heatmap_cells_share_one_format() {
+        assert_eq!(sweep::cell_decimals(&[0.01, 0.022]), 3);
+        assert_eq!(sweep::cell_decimals(&[0.001, 0.0022]), 4);
+        assert_eq!(sweep::cell_decimals(&[2.2e-4, 0.001]), 5);
+        assert_eq!(sweep::cell_decimals(&[]), 3);
     }
 }

@@ -110,11 +110,20 @@ impl Painter for TimeChart {
         let mut seen = std::collections::BTreeSet::new();
         legend.retain(|(label, _)| seen.insert(label.clone()));
         legend.extend(self.extra_legend.iter().cloned());
-        if let Some((from, to)) = self.window {
-            legend.push((
+        let all_years = year_range(self.panels.iter().flat_map(|p| &p.traces));
+        // A window that is the whole run (a run seeded at the window's start)
+        // is not shaded: a plot all grey says nothing.
+        let window = self.window.filter(|w| is_proper_part(*w, all_years));
+        match self.window {
+            Some((from, to)) if window.is_some() => legend.push((
                 format!("policy window {from}–{to}"),
                 Swatch::Fill(style::WINDOW, 1.0),
-            ));
+            )),
+            Some((from, to)) => legend.push((
+                format!("policy window {from}–{to}: the whole run (not shaded)"),
+                Swatch::Blank,
+            )),
+            None => {}
         }
         let body = style::legend_below(&body, &legend)?;
         let body = match &self.shared_y_desc {
@@ -132,16 +141,22 @@ impl Painter for TimeChart {
             }
             None => body,
         };
-        let all_years = year_range(self.panels.iter().flat_map(|p| &p.traces));
         let panels = body.split_evenly((self.panels.len(), 1));
         for (panel_idx, (panel, area)) in self.panels.iter().zip(&panels).enumerate() {
             let last = panel_idx + 1 == self.panels.len();
             let years = panel.years.unwrap_or(all_years);
-            let window = self.window.filter(|_| panel.shade_window);
+            let window = window.filter(|_| panel.shade_window);
             draw_time_panel(area, panel, years, window, last)?;
         }
         Ok(())
     }
+}
+
+/// Whether the window `(from, to)` covers part of the years `(first, last)`
+/// but not all of them.
+pub fn is_proper_part((from, to): (i32, i32), (first, last): (i32, i32)) -> bool {
+    let (from, to) = (from.max(first), to.min(last));
+    from < to && (from, to) != (first, last)
 }
 
 fn year_range<'a>(traces: impl Iterator<Item = &'a Trace>) -> (i32, i32) {
@@ -261,7 +276,16 @@ where
         .margin_left(10)
         .x_label_area_size(if show_x_desc { 60 } else { 34 })
         .y_label_area_size(if panel.y_desc.is_empty() { 70 } else { 100 });
-    if let Some(caption) = &panel.caption {
+    // Every axis that does not start at its natural floor (0 for a share
+    // or a rate) says so, where the reader looks first.
+    let zoomed = panel.y_limits.0.is_some_and(|min| y0 > min + 1e-12);
+    let caption = match (&panel.caption, zoomed) {
+        (Some(caption), true) => Some(format!("{caption}, y axis zoomed")),
+        (Some(caption), false) => Some(caption.clone()),
+        (None, true) => Some("y axis zoomed (does not start at 0)".to_string()),
+        (None, false) => None,
+    };
+    if let Some(caption) = &caption {
         builder.caption(caption, style::text(style::LABEL_SIZE));
     }
     let mut chart = builder.build_cartesian_2d(first as f64..last as f64, y0..y1)?;

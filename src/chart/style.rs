@@ -11,6 +11,7 @@ use crate::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -208,6 +209,8 @@ pub enum Swatch {
     Interval(RGBColor),
     /// A dot.
     Dot(RGBColor),
+    /// No mark: the entry is a note.
+    Blank,
 }
 
 /// Draws a legend of `entries` centred in a strip at the bottom of `area`,
@@ -308,6 +311,7 @@ where
         Swatch::Dot(color) => {
             area.draw(&Circle::new((x + w / 2, y), 4, color.filled()))?;
         }
+        Swatch::Blank => {}
     }
     Ok(())
 }
@@ -375,4 +379,118 @@ fn encode_png(
         writer.finish()?;
     }
     Ok(bytes)
+}
+
+/// The box a text occupies on the chart, in pixels (`x0 < x1`, `y0 < y1`),
+/// as the bitmap backend places it: the font's layout box (advance width ×
+/// `size / 1.24`, plotters' line box for the embedded font), moved by the
+/// text's anchor and turned by its rotation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextBox {
+    /// The text drawn.
+    pub text: String,
+    /// Left edge.
+    pub x0: i32,
+    /// Top edge.
+    pub y0: i32,
+    /// Right edge.
+    pub x1: i32,
+    /// Bottom edge.
+    pub y1: i32,
+}
+
+impl TextBox {
+    /// Whether the two boxes share more than a `tolerance`-pixel strip.
+    pub fn overlaps(&self, other: &TextBox, tolerance: i32) -> bool {
+        let dx = self.x1.min(other.x1) - self.x0.max(other.x0);
+        let dy = self.y1.min(other.y1) - self.y0.max(other.y0);
+        dx > tolerance && dy > tolerance
+    }
+}
+
+/// A backend that draws nothing and records the box of every text, placed
+/// exactly as `plotters_backend::DrawingBackend::draw_text` places glyphs
+/// for the bitmap (the same layout box, anchor offsets and rotation).
+struct Recorder {
+    boxes: std::rc::Rc<std::cell::RefCell<Vec<TextBox>>>,
+}
+
+impl DrawingBackend for Recorder {
+    type ErrorType = std::io::Error;
+
+    fn get_size(&self) -> (u32, u32) {
+        SIZE
+    }
+
+    fn ensure_prepared(&mut self) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        Ok(())
+    }
+
+    fn present(&mut self) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        Ok(())
+    }
+
+    fn draw_pixel(
+        &mut self,
+        _point: BackendCoord,
+        _color: BackendColor,
+    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        Ok(())
+    }
+
+    fn draw_text<TStyle: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &TStyle,
+        pos: BackendCoord,
+    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        if style.color().alpha == 0.0 || text.trim().is_empty() {
+            return Ok(());
+        }
+        let ((min_x, min_y), (max_x, max_y)) = style
+            .layout_box(text)
+            .map_err(|e| DrawingErrorKind::FontError(Box::new(e)))?;
+        let (width, height) = (max_x - min_x, max_y - min_y);
+        let dx = match style.anchor().h_pos {
+            HPos::Left => 0,
+            HPos::Right => -width,
+            HPos::Center => -width / 2,
+        };
+        let dy = match style.anchor().v_pos {
+            VPos::Top => 0,
+            VPos::Center => -height / 2,
+            VPos::Bottom => -height,
+        };
+        let transform = style.transform();
+        let corners = [
+            transform.transform(dx, dy),
+            transform.transform(dx + width, dy + height),
+        ];
+        let (xa, ya) = corners[0];
+        let (xb, yb) = corners[1];
+        self.boxes.borrow_mut().push(TextBox {
+            text: text.to_string(),
+            x0: pos.0 + xa.min(xb),
+            y0: pos.1 + ya.min(yb),
+            x1: pos.0 + xa.max(xb),
+            y1: pos.1 + ya.max(yb),
+        });
+        Ok(())
+    }
+}
+
+/// The boxes of every text `painter` draws, in drawing order (for layout
+/// tests: the same painting code as [`write_painter`], on a backend that
+/// records instead of drawing).
+pub fn text_boxes(painter: &impl Painter) -> Result<Vec<TextBox>> {
+    let boxes = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let root = Recorder {
+        boxes: boxes.clone(),
+    }
+    .into_drawing_area();
+    painter
+        .paint(&root)
+        .map_err(|e| Error::Runtime(format!("laying out a chart: {e}")))?;
+    drop(root);
+    Ok(boxes.take())
 }

@@ -1,9 +1,9 @@
 //! The sweep response charts: a summary figure against the swept values,
 //! drawn as a line with interval bars (one swept parameter), a heatmap (two
 //! parameters forming a full grid) or one panel per parameter (anything
-//! else).
+//! else), each point with its own interval across replicates.
 
-use super::data::{Interval, PointsTable, Summary, interval_of, short_number};
+use super::data::{Interval, PointsTable, Summary, short_number};
 use super::series::{Span, tick_format, y_range};
 use super::style::{self, Drawn, Painter, Swatch, okabe_ito};
 use plotters::coord::Shift;
@@ -193,6 +193,12 @@ impl SweepChart<'_> {
             }),
             self.figure.limits,
         );
+        let zoomed = self.figure.limits.0.is_some_and(|min| y0 > min + 1e-12);
+        let y_desc = if zoomed {
+            format!("{} — y axis zoomed", self.figure.axis)
+        } else {
+            self.figure.axis.clone()
+        };
         let mut chart = ChartBuilder::on(&body)
             .margin_top(8)
             .margin_right(40)
@@ -206,7 +212,7 @@ impl SweepChart<'_> {
         chart
             .configure_mesh()
             .x_desc(self.points.paths[column].as_str())
-            .y_desc(self.figure.axis.as_str())
+            .y_desc(y_desc)
             .axis_desc_style(style::text(style::AXIS_SIZE))
             .label_style(style::text(style::LABEL_SIZE))
             .bold_line_style(style::GRID)
@@ -301,8 +307,42 @@ impl SweepChart<'_> {
         let plot = chart.plotting_area();
         let (plot_w, plot_h) = plot.dim_in_pixel();
         let (cell_w, cell_h) = (plot_w / xs.len() as u32, plot_h / ys.len() as u32);
-        // Values are written into the cells only when they fit.
-        let annotate = cell_w >= 80 && cell_h >= 44;
+        // One number format for every cell, chosen from the data: enough
+        // decimals to give the smallest half-width two significant digits
+        // (common random numbers can make it tiny), the same for the means.
+        let halves: Vec<f64> = cells
+            .iter()
+            .filter_map(|(_, _, at)| match (at.mean, at.lo, at.hi) {
+                (Some(m), Some(l), Some(h)) => Some((h - m).max(m - l)),
+                _ => None,
+            })
+            .collect();
+        let label = |at: &Interval, decimals: usize| match (at.mean, at.lo, at.hi) {
+            (Some(m), Some(l), Some(h)) => {
+                format!("{m:.decimals$} ±{:.decimals$}", (h - m).max(m - l))
+            }
+            (Some(m), ..) => format!("{m:.decimals$}"),
+            _ => "n/a".to_string(),
+        };
+        // Values are written into the cells only when every one fits: at
+        // the label size, else a smaller one, else with fewer decimals (one
+        // format for all cells in any case).
+        let fits = |decimals: usize, size: f64| {
+            let widest = cells
+                .iter()
+                .map(|c| {
+                    plot.estimate_text_size(&label(&c.2, decimals), &style::text(size))
+                        .map_or(u32::MAX, |(w, _)| w)
+                })
+                .max()
+                .unwrap_or(0);
+            widest + 10 <= cell_w && cell_h as f64 >= 2.0 * size
+        };
+        let wanted = cell_decimals(&halves);
+        let choice = [style::LABEL_SIZE, style::LABEL_SIZE - 3.0]
+            .into_iter()
+            .flat_map(|size| (3..=wanted).rev().map(move |d| (d, size)))
+            .find(|&(d, size)| fits(d, size));
         for (i, j, at) in &cells {
             let (i, j) = (*i as i32, *j as i32);
             let color = at
@@ -315,28 +355,17 @@ impl SweepChart<'_> {
                 ],
                 color.filled(),
             )))?;
-            if annotate {
+            if let Some((decimals, size)) = choice {
                 let ink = if style::dark_text_on(color) {
                     BLACK
                 } else {
                     WHITE
                 };
-                let mut text = at.mean.map_or("n/a".to_string(), |m| format!("{m:.3}"));
-                if let (Some(m), Some(l), Some(h)) = (at.mean, at.lo, at.hi) {
-                    // Two significant figures: common random numbers often give
-                    // half-widths below the cell's third decimal.
-                    let half = (h - m).max(m - l);
-                    text = if half >= 0.0005 {
-                        format!("{text} ±{half:.3}")
-                    } else {
-                        format!("{text} ±{half:.1e}")
-                    };
-                }
                 let centre = (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j));
                 chart.draw_series(std::iter::once(Text::new(
-                    text,
+                    label(at, decimals),
                     centre,
-                    style::text(style::LABEL_SIZE)
+                    style::text(size)
                         .color(&ink)
                         .pos(Pos::new(HPos::Center, VPos::Center)),
                 )))?;
@@ -379,46 +408,85 @@ impl SweepChart<'_> {
         DB: DrawingBackend,
         DB::ErrorType: 'static,
     {
+        // Each point is shown with its own interval across replicates: in a
+        // zip, random or Latin-hypercube design the points differ in several
+        // parameters at once, so an interval *over points* would measure the
+        // spread between designs, not uncertainty, and a line through points
+        // sorted by one parameter would draw a response curve that does not
+        // exist. A full factorial (every value shared by several points) also
+        // gets the plain mean of the points sharing each value.
         let n_points = self.points.ids.len();
-        // Thousands of faint dots say nothing more than hundreds and make
-        // the SVG heavy; beyond this the dots are left out.
-        let show_dots = n_points <= 2000;
-        let mut legend = vec![
-            (
-                "group mean of the points' means".to_string(),
-                Swatch::Line(okabe_ito::BLUE),
-            ),
-            (
-                "95% interval over the group's points".to_string(),
-                Swatch::Interval(okabe_ito::BLUE),
-            ),
-        ];
-        if show_dots {
+        let show_bars = n_points <= MAX_BARS;
+        let per_point: Vec<Interval> = (0..n_points).map(|idx| self.at(idx)).collect();
+        let means: Vec<Option<f64>> = per_point.iter().map(|i| i.mean).collect();
+        let any_interval = per_point.iter().any(|i| i.lo.is_some() && i.hi.is_some());
+        let factorial: Vec<bool> = columns
+            .iter()
+            .map(|&col| {
+                let values = distinct(self.points, col);
+                values.len() <= MAX_EXACT_GROUPS
+                    && values.iter().all(|x| {
+                        self.points
+                            .values
+                            .iter()
+                            .filter(|v| v[col].to_bits() == x.to_bits())
+                            .count()
+                            >= 2
+                    })
+            })
+            .collect();
+        let mut legend = vec![(
+            "one point: mean over its replicates".to_string(),
+            Swatch::Dot(okabe_ito::BLUE),
+        )];
+        if show_bars && any_interval {
             legend.push((
-                "one point (mean over replicates)".to_string(),
-                Swatch::Dot(RGBColor(150, 150, 150)),
+                "95% interval across that point's replicates".to_string(),
+                Swatch::Interval(okabe_ito::BLUE),
+            ));
+        }
+        if factorial.iter().any(|&f| f) {
+            legend.push((
+                "mean of the points sharing a value".to_string(),
+                Swatch::Line(okabe_ito::ORANGE),
             ));
         }
         let body = style::legend_below(body, &legend)?;
-        let per_point: Vec<Option<f64>> = (0..n_points).map(|idx| self.at(idx).mean).collect();
 
-        let groups: Vec<Vec<Group>> = columns
-            .iter()
-            .map(|&col| group_points(self.points, col, &per_point))
-            .collect();
-        // One y range for every panel, so the panels compare at a glance.
         let (y0, y1) = y_range(
-            per_point
-                .iter()
-                .flatten()
-                .copied()
-                .chain(groups.iter().flatten().flat_map(|g| {
-                    std::iter::once(g.mean)
-                        .chain(g.interval.map(|i| i.0))
-                        .chain(g.interval.map(|i| i.1))
-                })),
+            per_point.iter().flat_map(|i| {
+                i.mean
+                    .into_iter()
+                    .chain(i.lo.filter(|_| show_bars))
+                    .chain(i.hi.filter(|_| show_bars))
+            }),
             self.figure.limits,
         );
+        // One y axis title for every panel (they share the axis), written
+        // once along the left edge: repeated on small panels it would run
+        // into the neighbours' tick labels.
+        let zoomed = self.figure.limits.0.is_some_and(|min| y0 > min + 1e-12);
+        let y_desc = if zoomed {
+            format!("{} — y axis zoomed", self.figure.axis)
+        } else {
+            self.figure.axis.clone()
+        };
+        let (strip, body) = body.split_horizontally(34);
+        let (_, strip_h) = strip.dim_in_pixel();
+        let y_desc = style::fit(
+            &strip,
+            &y_desc,
+            style::AXIS_SIZE,
+            strip_h.saturating_sub(10),
+        );
+        strip.draw(&Text::new(
+            y_desc,
+            (6, strip_h as i32 / 2),
+            style::text(style::AXIS_SIZE)
+                .transform(FontTransform::Rotate270)
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+
         let n_cols = match columns.len() {
             1..=3 => columns.len(),
             4 => 2,
@@ -426,121 +494,135 @@ impl SweepChart<'_> {
         };
         let n_rows = columns.len().div_ceil(n_cols);
         let areas = body.split_evenly((n_rows, n_cols));
-        for ((&col, col_groups), area) in columns.iter().zip(&groups).zip(&areas) {
-            let xs = self.points.values.iter().map(|v| v[col]);
-            let (x0, x1) = y_range(xs, (None, None));
+        for (panel_idx, (&col, area)) in columns.iter().zip(&areas).enumerate() {
+            let values = distinct(self.points, col);
+            // Points sharing a value are set side by side, not on top of
+            // each other.
+            let min_gap = values
+                .windows(2)
+                .map(|w| w[1] - w[0])
+                .fold(f64::INFINITY, f64::min);
+            let (x0, x1) = y_range(values.iter().copied(), (None, None));
+            let x_span = x1 - x0;
+            let shared: Vec<usize> = (0..n_points)
+                .map(|idx| {
+                    let x = self.points.values[idx][col];
+                    (0..idx)
+                        .filter(|&k| self.points.values[k][col].to_bits() == x.to_bits())
+                        .count()
+                })
+                .collect();
+            let group_size = |idx: usize| {
+                let x = self.points.values[idx][col];
+                self.points
+                    .values
+                    .iter()
+                    .filter(|v| v[col].to_bits() == x.to_bits())
+                    .count()
+            };
+            let widest = (0..n_points).map(group_size).max().unwrap_or(1);
+            let dodge = if widest > 1 {
+                let room = if min_gap.is_finite() {
+                    0.6 * min_gap
+                } else {
+                    0.3 * x_span
+                };
+                (room / widest as f64).min(0.02 * x_span)
+            } else {
+                0.0
+            };
+            let x_of = |idx: usize| {
+                let m = group_size(idx) as f64;
+                self.points.values[idx][col] + (shared[idx] as f64 - (m - 1.0) / 2.0) * dodge
+            };
+            let pad = dodge * widest as f64 / 2.0;
             let mut chart = ChartBuilder::on(area)
                 .margin(12)
+                .margin_right(24)
                 .x_label_area_size(60)
-                .y_label_area_size(90)
-                .build_cartesian_2d(x0..x1, y0..y1)?;
-            let x_span = x1 - x0;
-            let x_format = tick_format(x_span, 6);
+                .y_label_area_size(if panel_idx % n_cols == 0 { 70 } else { 60 })
+                .build_cartesian_2d(x0 - pad..x1 + pad, y0..y1)?;
+            let x_format = tick_format(x_span, 5);
             let y_format = tick_format(y1 - y0, 8);
+            let (area_w, _) = area.dim_in_pixel();
+            let x_desc = style::fit(
+                area,
+                &self.points.paths[col],
+                style::LABEL_SIZE,
+                area_w.saturating_sub(100),
+            );
             chart
                 .configure_mesh()
-                .x_desc(self.points.paths[col].as_str())
-                .y_desc(self.figure.axis.as_str())
+                .x_desc(x_desc)
                 .axis_desc_style(style::text(style::LABEL_SIZE))
                 .label_style(style::text(style::LABEL_SIZE - 1.0))
                 .bold_line_style(style::GRID)
                 .light_line_style(TRANSPARENT)
-                .x_labels(6)
-                .y_labels(8)
+                .x_labels(5)
+                .y_labels(if n_rows > 1 { 5 } else { 8 })
                 .x_label_formatter(&x_format)
                 .y_label_formatter(&y_format)
                 .draw()?;
-            if show_dots {
-                chart.draw_series(per_point.iter().enumerate().filter_map(|(idx, mean)| {
-                    mean.map(|m| {
-                        Circle::new(
-                            (self.points.values[idx][col], m),
-                            3,
-                            RGBColor(150, 150, 150).mix(0.6).filled(),
-                        )
+            if factorial[panel_idx] {
+                let group_means: Vec<(f64, f64)> = values
+                    .iter()
+                    .filter_map(|&x| {
+                        let ys: Vec<f64> = (0..n_points)
+                            .filter(|&idx| self.points.values[idx][col].to_bits() == x.to_bits())
+                            .filter_map(|idx| means[idx])
+                            .collect();
+                        (!ys.is_empty()).then(|| (x, ys.iter().sum::<f64>() / ys.len() as f64))
                     })
-                }))?;
+                    .collect();
+                chart.draw_series(LineSeries::new(
+                    group_means,
+                    okabe_ito::ORANGE.stroke_width(2),
+                ))?;
             }
-            chart.draw_series(LineSeries::new(
-                col_groups.iter().map(|g| (g.x, g.mean)),
-                okabe_ito::BLUE.stroke_width(2),
-            ))?;
-            for group in col_groups {
-                interval_bar(
-                    &mut chart,
-                    group.x,
-                    group.mean,
-                    group.interval,
-                    okabe_ito::BLUE,
-                    x_span * 0.012,
-                )?;
+            let cap = (x_span * 0.006).min(dodge.max(x_span * 0.002) * 0.4);
+            for (idx, at) in per_point.iter().enumerate() {
+                let Some(mean) = at.mean else { continue };
+                if show_bars {
+                    interval_bar(
+                        &mut chart,
+                        x_of(idx),
+                        mean,
+                        at.lo.zip(at.hi),
+                        okabe_ito::BLUE,
+                        cap,
+                    )?;
+                } else {
+                    chart.draw_series(std::iter::once(Circle::new(
+                        (x_of(idx), mean),
+                        2,
+                        okabe_ito::BLUE.mix(0.5).filled(),
+                    )))?;
+                }
             }
         }
         Ok(())
     }
 }
 
-/// The points sharing (about) one value of a swept parameter.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Group {
-    /// The value (or the bin's centre).
-    pub x: f64,
-    /// The mean of the members' per-point means.
-    pub mean: f64,
-    /// The 95% interval of that mean over the members (two or more).
-    pub interval: Option<(f64, f64)>,
-    /// Members.
-    pub n: usize,
+/// Above this many points the panels show dots without interval bars
+/// (thousands of bars hide each other).
+pub const MAX_BARS: usize = 300;
+
+/// The decimals of every heatmap cell label: three, or more (up to six)
+/// until the smallest positive half-width shows two significant digits.
+pub fn cell_decimals(halves: &[f64]) -> usize {
+    let smallest = halves
+        .iter()
+        .copied()
+        .filter(|h| h.is_finite() && *h > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    if !smallest.is_finite() {
+        return 3;
+    }
+    let wanted = 1 - smallest.log10().floor() as i64;
+    wanted.clamp(3, 6) as usize
 }
 
-/// Groups of points by the value of column `col`: exact values when the
-/// column takes at most [`MAX_EXACT_GROUPS`] of them (grids, zips), else
-/// [`BINS`] equal-width bins (random and Latin-hypercube designs, where
-/// every value is different). Points whose figure is undefined are left out.
-pub fn group_points(points: &PointsTable, col: usize, per_point: &[Option<f64>]) -> Vec<Group> {
-    let values = distinct(points, col);
-    let members: Vec<(f64, Vec<f64>)> = if values.len() <= MAX_EXACT_GROUPS {
-        values
-            .iter()
-            .map(|&x| {
-                let ys = (0..points.ids.len())
-                    .filter(|&idx| points.values[idx][col].to_bits() == x.to_bits())
-                    .filter_map(|idx| per_point[idx])
-                    .collect();
-                (x, ys)
-            })
-            .collect()
-    } else {
-        let (lo, hi) = (values[0], values[values.len() - 1]);
-        let width = (hi - lo) / BINS as f64;
-        let mut bins: Vec<(f64, Vec<f64>)> = (0..BINS)
-            .map(|b| (lo + width * (b as f64 + 0.5), Vec::new()))
-            .collect();
-        for (idx, mean) in per_point.iter().enumerate() {
-            if let Some(mean) = mean {
-                let x = points.values[idx][col];
-                let bin = (((x - lo) / width).floor() as usize).min(BINS - 1);
-                bins[bin].1.push(*mean);
-            }
-        }
-        bins
-    };
-    members
-        .into_iter()
-        .filter(|(_, ys)| !ys.is_empty())
-        .map(|(x, ys)| {
-            let (mean, interval) = interval_of(&ys);
-            Group {
-                x,
-                mean,
-                interval,
-                n: ys.len(),
-            }
-        })
-        .collect()
-}
-
-/// A parameter with at most this many distinct values is grouped by value.
+/// A parameter with at most this many distinct values, each shared by two
+/// or more points, gets the line of the mean at each value.
 pub const MAX_EXACT_GROUPS: usize = 10;
-/// The number of equal-width bins for a parameter with more values.
-pub const BINS: usize = 8;

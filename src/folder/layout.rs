@@ -92,7 +92,8 @@ pub fn is_part_file(name: &str) -> bool {
 }
 
 /// A chart in [`CHARTS_DIR`]: `<stem>.png` or `<stem>.svg`, the stem one of
-/// the fixed charts or `sweep_<figure>`.
+/// the fixed charts, `sweep_<figure>` or `cohorts_point-N` /
+/// `resolution_point-N` (`plot --point N`).
 pub fn is_chart_file(name: &str) -> bool {
     let (name, _) = without_temp(name);
     let Some(stem) = name
@@ -101,7 +102,12 @@ pub fn is_chart_file(name: &str) -> bool {
     else {
         return false;
     };
+    // `plot --point N` writes `cohorts_point-N` and `resolution_point-N`.
+    let point_chart = stem
+        .split_once("_point-")
+        .is_some_and(|(chart, n)| (chart == "cohorts" || chart == "resolution") && is_digits(n));
     CHART_STEMS.contains(&stem)
+        || point_chart
         || stem.strip_prefix("sweep_").is_some_and(|figure| {
             !figure.is_empty()
                 && figure
@@ -327,6 +333,11 @@ mod tests {
         assert!(is_chart_file("sweep_policy_capacity.svg.tmp"));
         assert!(!is_chart_file("my_figure.png"));
         assert!(!is_chart_file("sweep_.png"));
+        assert!(is_chart_file("cohorts_point-12.png"));
+        assert!(is_chart_file("resolution_point-0.svg.tmp"));
+        assert!(!is_chart_file("cohorts_point-.png"));
+        assert!(!is_chart_file("capacity_point-3.png"));
+        assert!(!is_chart_file("cohorts_point-3x.png"));
         assert!(is_shard_folder_name("shard-0-of-16"));
         assert!(!is_shard_folder_name("shard-a-of-2"));
     }
