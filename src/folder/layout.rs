@@ -252,16 +252,9 @@ pub fn remove_run_files(dir: &Path) -> Result<()> {
             1
         }
     };
-    let mut files = survey.tool.clone();
+    let mut files = survey.tool;
     files.sort_by_key(|p| (rank(p), p.clone()));
-    for relative in &files {
-        let path = dir.join(relative);
-        match fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&path, e)),
-        }
-    }
+    remove_listed(dir, &files)?;
     for sub in [CHARTS_DIR, PARTS_DIR] {
         remove_if_empty(&dir.join(sub))?;
     }
@@ -271,14 +264,35 @@ pub fn remove_run_files(dir: &Path) -> Result<()> {
 /// Deletes the temporaries (`<tool name>.tmp`) an interrupted invocation
 /// left, at the top, in the part files and in the charts.
 pub fn remove_temporaries(dir: &Path) -> Result<()> {
-    for relative in Survey::of(dir)?.tool {
-        let is_temp = relative
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(TEMP_SUFFIX));
-        if !is_temp {
-            continue;
-        }
+    let temporaries: Vec<PathBuf> = Survey::of(dir)?
+        .tool
+        .into_iter()
+        .filter(|relative| {
+            relative
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(TEMP_SUFFIX))
+        })
+        .collect();
+    remove_listed(dir, &temporaries)
+}
+
+/// Deletes the part files of `dir` once its data files are assembled, then
+/// the part-file folder if nothing foreign is left in it.
+pub fn remove_part_files(dir: &Path) -> Result<()> {
+    let parts: Vec<PathBuf> = Survey::of(dir)?
+        .tool
+        .into_iter()
+        .filter(|relative| relative.starts_with(PARTS_DIR))
+        .collect();
+    remove_listed(dir, &parts)?;
+    remove_if_empty(&dir.join(PARTS_DIR))
+}
+
+/// Deletes `files` (relative to `dir`, in the order given); one already
+/// gone is fine.
+fn remove_listed(dir: &Path, files: &[PathBuf]) -> Result<()> {
+    for relative in files {
         let path = dir.join(relative);
         match fs::remove_file(&path) {
             Ok(()) => {}

@@ -192,18 +192,7 @@ impl RunFolder {
     /// Removes the part files once the final files are in place (the
     /// tool's part files only; the folder goes once empty).
     pub fn remove_parts(&self) -> Result<()> {
-        let parts = self.parts_dir();
-        let Ok(entries) = fs::read_dir(&parts) else {
-            return Ok(());
-        };
-        for entry in entries.flatten() {
-            let is_part = entry.file_name().to_str().is_some_and(layout::is_part_file);
-            if is_part && entry.file_type().is_ok_and(|t| t.is_file()) {
-                let path = entry.path();
-                fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
-            }
-        }
-        layout::remove_if_empty(&parts)
+        layout::remove_part_files(&self.dir)
     }
 }
 
