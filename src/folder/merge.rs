@@ -21,7 +21,7 @@ use crate::study::sweep::Design;
 use crate::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Lines, Write};
+use std::io::{BufRead, BufReader, Lines, Write};
 use std::iter::Peekable;
 use std::path::{Path, PathBuf};
 
@@ -185,11 +185,8 @@ impl ShardSet {
             readers.push((path, lines));
         }
         let target = out.file(name);
-        let temp = output::temp_name(&target);
-        let file = File::create(&temp).map_err(|e| output::discard(&temp, &target, e))?;
-        let mut writer = BufWriter::with_capacity(1 << 20, file);
         let io = |e| Error::io(&target, e);
-        let copy = |writer: &mut BufWriter<File>| -> Result<()> {
+        output::write_streamed(&target, |writer| {
             writeln!(writer, "{}", header.unwrap_or_default()).map_err(io)?;
             let n_shards = self.dirs.len() as u32;
             for (position, &run) in runs.iter().enumerate() {
@@ -221,15 +218,7 @@ impl ShardSet {
                 }
             }
             Ok(())
-        };
-        match copy(&mut writer) {
-            Ok(()) => output::finish_atomically(writer, &target),
-            Err(e) => {
-                drop(writer);
-                let _ = std::fs::remove_file(&temp);
-                Err(e)
-            }
-        }
+        })
     }
 }
 

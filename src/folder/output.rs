@@ -115,11 +115,8 @@ impl RunFolder {
     ) -> Result<Vec<RunChecksum>> {
         use std::io::Read;
         let target = self.file(name);
-        let temp = temp_name(&target);
-        let file = fs::File::create(&temp).map_err(|e| discard(&temp, &target, e))?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
         let write_error = |e| Error::io(&target, e);
-        let copy = |out: &mut BufWriter<fs::File>| -> Result<Vec<RunChecksum>> {
+        write_streamed(&target, |out| {
             out.write_all(header.as_bytes()).map_err(write_error)?;
             let mut buffer = vec![0u8; 1 << 16];
             let mut checksums = Vec::with_capacity(runs.len());
@@ -144,18 +141,7 @@ impl RunFolder {
             }
             out.flush().map_err(write_error)?;
             Ok(checksums)
-        };
-        match copy(&mut out) {
-            Ok(checksums) => {
-                finish_atomically(out, &target)?;
-                Ok(checksums)
-            }
-            Err(e) => {
-                drop(out);
-                let _ = fs::remove_file(&temp);
-                Err(e)
-            }
-        }
+        })
     }
 
     /// Assembles the data files of `study`'s runs (this process's: all, or
@@ -307,12 +293,32 @@ pub fn temp_name(path: &Path) -> PathBuf {
 /// so `path` is either absent or complete: the one writer of every whole
 /// file (CSV, manifest, charts).
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
-    let temp = temp_name(path);
-    let file = fs::File::create(&temp).map_err(|e| discard(&temp, path, e))?;
-    let mut out = BufWriter::new(file);
-    out.write_all(contents)
-        .map_err(|e| discard(&temp, path, e))?;
-    finish_atomically(out, path)
+    write_streamed(path, |out| {
+        out.write_all(contents).map_err(|e| Error::io(path, e))
+    })
+}
+
+/// Writes `target` through `write` under its temporary name, then syncs
+/// and renames it; if `write` fails, the temporary is removed. The one way
+/// a whole file, written at once or streamed, reaches its final name.
+pub fn write_streamed<T>(
+    target: &Path,
+    write: impl FnOnce(&mut BufWriter<fs::File>) -> Result<T>,
+) -> Result<T> {
+    let temp = temp_name(target);
+    let file = fs::File::create(&temp).map_err(|e| discard(&temp, target, e))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    match write(&mut out) {
+        Ok(value) => {
+            finish_atomically(out, target)?;
+            Ok(value)
+        }
+        Err(e) => {
+            drop(out);
+            let _ = fs::remove_file(&temp);
+            Err(e)
+        }
+    }
 }
 
 /// The `timeseries.csv` header line for the model's metric columns.
