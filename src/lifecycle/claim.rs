@@ -103,12 +103,6 @@ fn decide(dir: &Path, mode: Mode, resumable: Resumable) -> Result<Decision> {
     }
 }
 
-/// Refuses what `mode` may not do with `dir`, reading only: the check made
-/// before anything is computed or written.
-pub fn check(dir: &Path, mode: Mode, resumable: Resumable) -> Result<()> {
-    decide(dir, mode, resumable).map(drop)
-}
-
 /// Claims `dir` for `purpose` (what a second process is told holds it):
 /// decides, creates and locks it, decides again under the lock (another
 /// process may have changed it meanwhile), then clears what the decision

@@ -54,7 +54,6 @@ pub fn merge(request: &MergeRequest) -> Result<usize> {
         Mode::Replace => Mode::Replace,
         Mode::Fresh | Mode::Resume => Mode::Fresh,
     };
-    claim::check(&request.out, mode, None)?;
     let design = shards.design();
     let claimed = claim::claim(&request.out, mode, "`succession merge`", None)?;
     merge_into(&shards, &design, &claimed.folder)?;

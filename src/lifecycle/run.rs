@@ -99,21 +99,22 @@ pub fn run_study(
         }
         Ok(())
     };
-    // Every refusal comes before anything is written.
-    claim::check(&dir, request.mode, Some(&resumable))?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Runtime(format!("cannot start {threads} threads: {e}")))?;
     let purpose = format!("`succession run {}`", request.scenario.display());
-    let claim = claim::claim(&dir, request.mode, &purpose, Some(&resumable))?;
-    if let Some(reason) = &claim.lock.unsupported {
+    // Every refusal comes before anything is written (`claim` decides first).
+    let claim::Claim {
+        folder,
+        previous,
+        lock,
+    } = claim::claim(&dir, request.mode, &purpose, Some(&resumable))?;
+    if let Some(reason) = &lock.unsupported {
         progress.note(&format!(
             "{reason}: a second process writing this folder at the same time would not be refused"
         ));
     }
-    let folder = claim.folder.clone();
-    let previous = claim.previous.clone();
 
     // All input is valid: from here on, failures are runtime failures.
     let runs = study.runs();
@@ -239,7 +240,7 @@ pub fn run_study(
     if let Err(e) = completed {
         return Err(record_stop(&mut manifest, &folder, &is_done, e));
     }
-    drop(claim);
+    drop(lock);
     let seconds = started_at.elapsed().as_secs_f64();
     progress.note(&format!(
         "wrote {} ({} runs, {seconds:.1} s)",
