@@ -52,6 +52,14 @@ pub fn lock_path(dir: &Path) -> PathBuf {
 }
 
 impl FolderLock {
+    /// No lock: the file system at `path` cannot lock (`error`).
+    fn unsupported(path: &Path, error: std::io::Error) -> FolderLock {
+        FolderLock {
+            _file: None,
+            unsupported: Some(format!("{}: cannot be locked ({error})", path.display())),
+        }
+    }
+
     /// Takes the exclusive lock of the existing folder `dir` (creating its
     /// lock file), recording `purpose` and this process for a second one's
     /// message; refuses at once if another process holds it.
@@ -67,12 +75,7 @@ impl FolderLock {
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => return Err(in_use(dir, &holder_of(&mut file))),
-            Err(TryLockError::Error(e)) => {
-                return Ok(FolderLock {
-                    _file: None,
-                    unsupported: Some(format!("{}: cannot be locked ({e})", path.display())),
-                });
-            }
+            Err(TryLockError::Error(e)) => return Ok(FolderLock::unsupported(&path, e)),
         }
         let holder = format!(
             "{purpose} (process {}, since {})",
@@ -106,10 +109,7 @@ impl FolderLock {
                 unsupported: None,
             }),
             Err(TryLockError::WouldBlock) => Err(in_use(dir, &holder_of(&mut file))),
-            Err(TryLockError::Error(e)) => Ok(FolderLock {
-                _file: None,
-                unsupported: Some(format!("{}: cannot be locked ({e})", path.display())),
-            }),
+            Err(TryLockError::Error(e)) => Ok(FolderLock::unsupported(&path, e)),
         }
     }
 }
