@@ -64,7 +64,7 @@ fn year_step(c: &mut Criterion) {
     bench("demand_and_resolution", &|c, rng, tally| {
         model::demand_and_resolution(year, c, rng, tally);
     });
-    bench("learning", &|c, _, _| model::learning(&plan, year, c));
+    bench("learning", &|c, _, _| model::learning(&plan, year, c, 0.5));
     bench("ageing", &|c, _, _| model::ageing(c));
     bench("exits", &|c, rng, tally| {
         model::exits(&plan, year, c, rng, tally)

@@ -94,6 +94,26 @@ fn run_writes_tidy_timeseries_and_manifest() {
             expected.push(format!("mean_{skill}_{cohort}"));
         }
     }
+    // Version 2's columns follow version 1's (MODEL.md section 7.9).
+    expected.extend(
+        [
+            "promoted_tenure_mean",
+            "promoted_experience_mean",
+            "promoted_trust_mean",
+            "promoted_knowledge_mean",
+            "promoted_tempered",
+            "capacity_mean_urban",
+            "capacity_mean_rural",
+            "vacancy_rate_urban",
+            "vacancy_rate_rural",
+            "share_knowledge_urban",
+            "share_knowledge_rural",
+            "share_age_under_35",
+            "share_age_over_60",
+        ]
+        .map(String::from),
+    );
+    expected.extend(channels.iter().map(|c| format!("pool_{c}")));
     assert_eq!(header, expected);
 
     // One row per (point, replicate, year), sorted, 3 replicates x 1949..=2030.

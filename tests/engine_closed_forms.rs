@@ -217,7 +217,7 @@ fn a_closed_cohort_keeps_one_minus_h_to_the_t() {
     let h = s.channels[0].turnover.at(2000);
     let plan = Plan::new(&s.parameters());
     let leader = model::Leader {
-        cohort: s.channels[0].cohort,
+        cohort: s.channels[0].cohort.at(s.start_year),
         channel: 0,
         age: 30.0,
         tenure: 3,

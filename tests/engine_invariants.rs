@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use succession::model::{self, Community, Leader, Plan, StreamKey};
-use succession::scenario::{self, Cohort, Distribution, PerKind, Scenario, Schedule};
+use succession::scenario::{self, Cohort, CohortRule, Distribution, PerKind, Scenario, Schedule};
 
 fn base() -> &'static Scenario {
     static BASE: OnceLock<Scenario> = OnceLock::new();
@@ -280,13 +280,13 @@ fn scenario_from(p: &Params) -> Scenario {
             let mut channel = template.clone();
             // Names sort in index order, as Scenario::channels must.
             channel.name = format!("c{i}");
-            channel.cohort = Cohort::ALL[ch.cohort];
+            channel.cohort = CohortRule::Fixed(Cohort::ALL[ch.cohort]);
             channel.supply = c(ch.supply);
             channel.kind = PerKind {
                 urban: c(ch.kind.0),
                 rural: c(ch.kind.1),
             };
-            channel.responds_to_openness = ch.responds_to_openness;
+            channel.responds_to_openness = Some(ch.responds_to_openness);
             channel.localness = c(ch.localness);
             channel.turnover = c(ch.turnover);
             channel.promotion = c(ch.promotion);
@@ -308,7 +308,7 @@ fn initial_state(s: &Scenario, seed: u64) -> Vec<Community> {
         if rng.random_bool(0.5) {
             let channel = rng.random_range(0..s.channels.len());
             *seat = Some(Leader {
-                cohort: s.channels[channel].cohort,
+                cohort: s.channels[channel].cohort.at(s.start_year),
                 channel: channel as u16,
                 age: rng.random_range(18.0..80.0),
                 tenure: rng.random_range(0..30),
@@ -357,7 +357,7 @@ fn check_year(
                 // An entrant of this year: cohort of its channel.
                 prop_assert_eq!(
                     leader.cohort,
-                    s.channels[usize::from(leader.channel)].cohort
+                    s.channels[usize::from(leader.channel)].cohort.at(year)
                 );
                 entries[usize::from(leader.channel)] += 1;
             } else {
@@ -435,18 +435,26 @@ fn check_year(
                 || name.starts_with("mean_knowledge")
                 || name.starts_with("mean_experience")
                 || name.starts_with("mean_trust")
-                || name == "vacancy_rate"
+                || name.starts_with("vacancy_rate")
+                || (name.starts_with("promoted_")
+                    && name.ends_with("_mean")
+                    && name != "promoted_tenure_mean")
                 || name == "no_mentor_share";
             if bounded {
                 prop_assert!((0.0..=1.0).contains(v), "{} = {} in {}", name, v, year);
             }
         } else {
-            // Only ratios over leaders or issues may be empty.
-            let may_be_empty = !(name.starts_with("capacity")
-                || name.starts_with("entries")
-                || name.starts_with("exits")
-                || name == "vacancy_rate"
-                || name == "no_mentor_share");
+            // Only ratios over leaders, issues, promotions, the
+            // communities of one kind or pools may be empty.
+            let per_kind = name.ends_with("_urban") || name.ends_with("_rural");
+            let may_be_empty = per_kind
+                || name.starts_with("pool_")
+                || !(name.starts_with("capacity")
+                    || name.starts_with("entries")
+                    || name.starts_with("exits")
+                    || name == "vacancy_rate"
+                    || name == "promoted_tempered"
+                    || name == "no_mentor_share");
             prop_assert!(may_be_empty, "{} empty in {}", name, year);
         }
     }

@@ -120,7 +120,7 @@ fn probe(path: &str, range: &str, default: &str) -> (String, Option<Value>) {
 /// The JSON pointer of a scenario path in the serialised scenario.
 fn pointer(path: &str, channel_index: usize) -> String {
     match path.strip_prefix("channels.probe.") {
-        Some(field) => format!("/channels/{channel_index}/{field}"),
+        Some(field) => format!("/channels/{channel_index}/{}", field.replace('.', "/")),
         None => format!("/{}", path.replace('.', "/")),
     }
 }

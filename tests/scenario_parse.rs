@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use succession::scenario::{
-    self, Cohort, Distribution, Override, PerKind, Scenario, Schedule, SeedMode, Shape, Source,
-    SweepValues,
+    self, Cohort, CohortRule, Distribution, Override, PerKind, Scenario, Schedule, SeedMode, Shape,
+    Source, SweepValues,
 };
 
 fn fixture(name: &str) -> PathBuf {
@@ -70,7 +70,7 @@ fn reference_start_loads_unchanged() {
         ]
     );
     let agency = &s.channels[0];
-    assert_eq!(agency.cohort, Cohort::Knowledge);
+    assert_eq!(agency.cohort, CohortRule::Fixed(Cohort::Knowledge));
     assert_eq!(agency.secondment_years, 3);
     assert_eq!(agency.kind.rural, Schedule::constant(1.5));
     assert_eq!(
@@ -126,9 +126,9 @@ fn extends_merges_key_by_key_and_replaces_whole_values() {
     assert_eq!(local.knowledge, Distribution::Beta { a: 2.0, b: 5.0 });
     // A new channel gets the new-channel defaults.
     let agency = &child.channels[0];
-    assert_eq!(agency.cohort, Cohort::Knowledge);
-    assert!(agency.responds_to_openness);
-    assert!(!local.responds_to_openness);
+    assert_eq!(agency.cohort, CohortRule::Fixed(Cohort::Knowledge));
+    assert_eq!(agency.responds_to_openness, Some(true));
+    assert_eq!(local.responds_to_openness, Some(false));
     assert_eq!(agency.kind.urban, Schedule::constant(1.0));
     assert_eq!(agency.localness, Schedule::constant(1.0));
     assert_eq!(agency.turnover, Schedule::constant(0.0));

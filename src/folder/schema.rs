@@ -476,7 +476,8 @@ mod tests {
                 "exits_rotation",
                 "exits_promotion",
                 "exits_turnover",
-                "exits_election"
+                "exits_election",
+                "promoted_tempered"
             ]
         );
         let summary = summary(&[]);

@@ -5,9 +5,56 @@
 use rand_chacha::ChaCha8Rng;
 
 use super::params::Skills;
-use super::plan::{Plan, YearPlan};
+use super::plan::{ChannelPlan, Plan, YearPlan};
 use super::samplers::Samplers;
 use super::state::Leader;
+
+/// Where a channel's candidates for one seat come from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Offers<'a> {
+    /// n_c ~ Poisson per channel from the year's offer law (`per_vacancy`).
+    Poisson,
+    /// Every member of each channel's pool (`pool`, MODEL.md section 7.1).
+    Pools(&'a [u64]),
+}
+
+impl Offers<'_> {
+    /// The number of candidates channel `channel_idx` offers.
+    #[inline]
+    fn count(
+        self,
+        year: &YearPlan,
+        channel_idx: usize,
+        kind_idx: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> u64 {
+        match self {
+            Offers::Poisson => year.channels[channel_idx].offers[kind_idx].sample(rng),
+            Offers::Pools(pools) => pools[channel_idx],
+        }
+    }
+}
+
+impl Leader {
+    /// A leader taking a seat in `year` through channel `channel_idx`:
+    /// tenure 0, the cohort of the year of entry (MODEL.md section 7.4).
+    pub(crate) fn entering(
+        year: &YearPlan,
+        channel_idx: usize,
+        age: f64,
+        skills: Skills,
+    ) -> Leader {
+        Leader {
+            cohort: year.channels[channel_idx].cohort,
+            channel: channel_idx as u16,
+            age,
+            tenure: 0,
+            knowledge: skills.knowledge,
+            experience: skills.experience,
+            trust: skills.trust,
+        }
+    }
+}
 
 /// The selection score w_k k + w_e e + w_t t.
 #[inline]
@@ -28,11 +75,12 @@ impl Samplers {
         year: &YearPlan,
         kind_idx: usize,
         to_beat: f64,
+        offers: Offers<'_>,
         rng: &mut ChaCha8Rng,
     ) -> Option<(Leader, f64)> {
         let best = match self {
-            Samplers::Fast => pruned(plan, year, kind_idx, to_beat, rng),
-            Samplers::Reference => direct(plan, year, kind_idx, rng),
+            Samplers::Fast => pruned(plan, year, kind_idx, to_beat, offers, rng),
+            Samplers::Reference => direct(plan, year, kind_idx, offers, rng),
         };
         best.filter(|(_, best_score)| *best_score > to_beat)
     }
@@ -44,38 +92,21 @@ fn direct(
     plan: &Plan,
     year: &YearPlan,
     kind_idx: usize,
+    offers: Offers<'_>,
     rng: &mut ChaCha8Rng,
 ) -> Option<(Leader, f64)> {
     let mut best: Option<(Leader, f64)> = None;
-    for (channel_idx, (channel, channel_year)) in
-        plan.channels.iter().zip(&year.channels).enumerate()
-    {
-        let n_candidates = channel_year.offers[kind_idx].sample(rng);
+    for (channel_idx, channel) in plan.channels.iter().enumerate() {
+        let n_candidates = offers.count(year, channel_idx, kind_idx, rng);
         for _ in 0..n_candidates {
-            let age = channel.age.sample(rng);
-            let knowledge = channel.knowledge.sample(rng);
-            let experience = channel.experience.sample(rng);
-            let trust = channel.trust.sample(rng);
-            let skills = Skills {
-                knowledge,
-                experience,
-                trust,
-            };
+            let (age, skills) = age_and_skills(channel, rng);
             let candidate_score = score(year, &skills);
             if best
                 .as_ref()
                 .is_none_or(|(_, best_score)| candidate_score > *best_score)
             {
                 best = Some((
-                    Leader {
-                        cohort: channel.cohort,
-                        channel: channel_idx as u16,
-                        age,
-                        tenure: 0,
-                        knowledge,
-                        experience,
-                        trust,
-                    },
+                    Leader::entering(year, channel_idx, age, skills),
                     candidate_score,
                 ));
             }
@@ -101,27 +132,18 @@ fn pruned(
     year: &YearPlan,
     kind_idx: usize,
     to_beat: f64,
+    offers: Offers<'_>,
     rng: &mut ChaCha8Rng,
 ) -> Option<(Leader, f64)> {
-    let (weights, order, still) = (&year.selection, year.draw_order, year.still);
     let mut best: Option<(usize, Skills, f64)> = None;
     let mut bar = to_beat;
-    for (channel_idx, (channel, channel_year)) in
-        plan.channels.iter().zip(&year.channels).enumerate()
-    {
-        let n_candidates = channel_year.offers[kind_idx].sample(rng);
+    for (channel_idx, channel) in plan.channels.iter().enumerate() {
+        let n_candidates = offers.count(year, channel_idx, kind_idx, rng);
 
-        'candidate: for _ in 0..n_candidates {
-            let mut skills = Skills::default();
-            let mut partial = 0.0;
-            for (i, &skill) in order.iter().enumerate() {
-                let value = channel.skill(skill).sample(rng);
-                skills.set(skill, value);
-                partial += weights.get(skill) * value;
-                if partial + still[i] + PRUNE_MARGIN < bar {
-                    continue 'candidate;
-                }
-            }
+        for _ in 0..n_candidates {
+            let Some(skills) = skills_above(year, channel, bar, rng) else {
+                continue;
+            };
             let candidate_score = score(year, &skills);
             // Strictly above the bar: above the incumbent, and an exact tie
             // with the best so far keeps the earlier-drawn candidate.
@@ -132,15 +154,49 @@ fn pruned(
         }
     }
     let (channel_idx, skills, best_score) = best?;
-    let channel = &plan.channels[channel_idx];
-    let leader = Leader {
-        cohort: channel.cohort,
-        channel: channel_idx as u16,
-        age: channel.age.sample(rng),
-        tenure: 0,
-        knowledge: skills.knowledge,
-        experience: skills.experience,
-        trust: skills.trust,
-    };
-    Some((leader, best_score))
+    let age = plan.channels[channel_idx].age.sample(rng);
+    Some((Leader::entering(year, channel_idx, age, skills), best_score))
+}
+
+/// One candidate's skills from `channel`, drawn one at a time, highest
+/// selection weight first, stopping (`None`) as soon as even perfect
+/// remaining skills could not lift the score above `bar`: such a candidate
+/// can win nothing, and dropping them changes no outcome's law.
+#[inline]
+pub(crate) fn skills_above(
+    year: &YearPlan,
+    channel: &ChannelPlan,
+    bar: f64,
+    rng: &mut ChaCha8Rng,
+) -> Option<Skills> {
+    let (weights, order, still) = (&year.selection, year.draw_order, year.still);
+    let mut skills = Skills::default();
+    let mut partial = 0.0;
+    for (i, &skill) in order.iter().enumerate() {
+        let value = channel.skill(skill).sample(rng);
+        skills.set(skill, value);
+        partial += weights.get(skill) * value;
+        if partial + still[i] + PRUNE_MARGIN < bar {
+            return None;
+        }
+    }
+    Some(skills)
+}
+
+/// One candidate's age and skills from `channel`, drawn in the order age,
+/// knowledge, experience, trust (the reference samplers' order).
+#[inline]
+pub(crate) fn age_and_skills(channel: &ChannelPlan, rng: &mut ChaCha8Rng) -> (f64, Skills) {
+    let age = channel.age.sample(rng);
+    let knowledge = channel.knowledge.sample(rng);
+    let experience = channel.experience.sample(rng);
+    let trust = channel.trust.sample(rng);
+    (
+        age,
+        Skills {
+            knowledge,
+            experience,
+            trust,
+        },
+    )
 }

@@ -7,10 +7,10 @@
 //! chunk order (see [`super::run()`]), so the row is bit-identical for any
 //! thread count.
 
-use super::params::{Cohort, IssueType, Parameters};
+use super::params::{Cohort, IssueType, Kind, Parameters};
 
 use super::schema::{Column, Field, FieldType};
-use super::state::{Community, ExitReason};
+use super::state::{Community, ExitReason, Leader, kind_index};
 
 /// The skills in the order of the `<skill>` family members.
 const SKILLS: [&str; 3] = super::params::Skill::NAMES;
@@ -182,6 +182,120 @@ pub const METRICS: &[Metric] = &[
             )
         },
     ),
+    // Version 2 (MODEL.md sections 7.6, 7.7 and 7.1), after every
+    // version-1 column, in the order of section 7.9.
+    metric(
+        "promoted_tenure_mean",
+        Number,
+        "years",
+        "mean tenure (after ageing) of the leaders who left by promotion this year",
+        |o, _, _| {
+            ratio(
+                o.tally.promoted_tenure_sum,
+                o.tally.exits[ExitReason::Promotion.index()],
+            )
+        },
+    ),
+    metric(
+        "promoted_experience_mean",
+        Number,
+        "skill in [0, 1]",
+        "mean experience of the leaders who left by promotion this year",
+        |o, _, _| {
+            ratio(
+                o.tally.promoted_skill_sum[1],
+                o.tally.exits[ExitReason::Promotion.index()],
+            )
+        },
+    ),
+    metric(
+        "promoted_trust_mean",
+        Number,
+        "skill in [0, 1]",
+        "mean trust of the leaders who left by promotion this year",
+        |o, _, _| {
+            ratio(
+                o.tally.promoted_skill_sum[2],
+                o.tally.exits[ExitReason::Promotion.index()],
+            )
+        },
+    ),
+    metric(
+        "promoted_knowledge_mean",
+        Number,
+        "skill in [0, 1]",
+        "mean knowledge of the leaders who left by promotion this year",
+        |o, _, _| {
+            ratio(
+                o.tally.promoted_skill_sum[0],
+                o.tally.exits[ExitReason::Promotion.index()],
+            )
+        },
+    ),
+    metric(
+        "promoted_tempered",
+        Integer,
+        "leaders",
+        "leaders who left by promotion this year with tenure ≥ `observe.tempered_tenure`: cadres tempered in the community, sent upward",
+        |o, _, _| Some(o.tally.promoted_tempered as f64),
+    ),
+    metric(
+        "capacity_mean_<kind>",
+        Number,
+        "share of issues",
+        "mean governance capacity G over <kind> communities",
+        |o, kind, _| {
+            ratio(
+                o.tally.capacity_sum_by_kind[kind],
+                o.tally.communities_by_kind[kind],
+            )
+        },
+    ),
+    metric(
+        "vacancy_rate_<kind>",
+        Number,
+        "share of seats",
+        "vacant seats / all seats of <kind> communities at the end of the year",
+        |o, kind, _| {
+            ratio(
+                (o.tally.seats_by_kind[kind] - o.tally.seated_by_kind[kind]) as f64,
+                o.tally.seats_by_kind[kind],
+            )
+        },
+    ),
+    metric(
+        "share_knowledge_<kind>",
+        Number,
+        "share of seated leaders",
+        "share of the seated leaders of <kind> communities in the knowledge cohort",
+        |o, kind, _| {
+            ratio(
+                o.tally.knowledge_by_kind[kind] as f64,
+                o.tally.seated_by_kind[kind],
+            )
+        },
+    ),
+    metric(
+        "share_age_under_35",
+        Number,
+        "share of seated leaders",
+        "share of seated leaders younger than 35 (strictly)",
+        |o, _, _| ratio(o.tally.age_under_35 as f64, o.tally.seated),
+    ),
+    metric(
+        "share_age_over_60",
+        Number,
+        "share of seated leaders",
+        "share of seated leaders older than 60 (strictly)",
+        |o, _, _| ratio(o.tally.age_over_60 as f64, o.tally.seated),
+    ),
+    metric(
+        "pool_<channel>",
+        Number,
+        "people per community",
+        "mean pool count of the <channel> channel per community at the end of the year (empty without `recruitment.supply = \"pool\"`)",
+        |o, channel, _| ratio(o.tally.pools[channel] as f64, o.tally.pooled_communities),
+    ),
 ];
 
 /// The placeholders of a column template, in order (at most two).
@@ -207,6 +321,7 @@ pub fn members<'a>(placeholder: &str, channels: &[&'a str]) -> Option<Vec<&'a st
         "<skill>" => SKILLS.to_vec(),
         "<reason>" => ExitReason::ALL.iter().map(|r| r.name()).collect(),
         "<issue>" => IssueType::ALL.iter().map(|i| i.name()).collect(),
+        "<kind>" => Kind::ALL.iter().map(|k| k.name()).collect(),
         _ => return None,
     })
 }
@@ -290,6 +405,9 @@ pub struct YearMetrics {
     pub issues: u64,
     /// Issues escalated this year over all communities (Σ X).
     pub escalations: u64,
+    /// Seats over all communities, filled or not: what `pipeline_tempered`
+    /// counts promotions per.
+    pub seats: u64,
 }
 
 /// Sums over the communities of one year: what each community adds in
@@ -328,6 +446,31 @@ pub struct Tally {
     pub exits: [u64; 6],
     /// Communities with no seated leader of e ≥ the mentoring threshold.
     pub no_mentor: u64,
+    /// Σ tenure (after ageing) of the leaders promoted this year.
+    pub promoted_tenure_sum: f64,
+    /// Σ skill of the leaders promoted this year (knowledge, experience,
+    /// trust).
+    pub promoted_skill_sum: [f64; 3],
+    /// Promoted leaders with tenure ≥ `observe.tempered_tenure`.
+    pub promoted_tempered: u64,
+    /// Communities per kind ([`Kind::ALL`] order).
+    pub communities_by_kind: [u64; 2],
+    /// Σ G per kind.
+    pub capacity_sum_by_kind: [f64; 2],
+    /// Seats at year end per kind.
+    pub seats_by_kind: [u64; 2],
+    /// Seated leaders at year end per kind.
+    pub seated_by_kind: [u64; 2],
+    /// Seated leaders of the knowledge cohort per kind.
+    pub knowledge_by_kind: [u64; 2],
+    /// Seated leaders younger than 35.
+    pub age_under_35: u64,
+    /// Seated leaders older than 60.
+    pub age_over_60: u64,
+    /// Σ pool count per channel at year end (pool mode).
+    pub pools: Vec<u64>,
+    /// Communities that hold pools (all in pool mode, none otherwise).
+    pub pooled_communities: u64,
 }
 
 impl Tally {
@@ -349,7 +492,30 @@ impl Tally {
             entries: vec![0; n_channels],
             exits: [0; 6],
             no_mentor: 0,
+            promoted_tenure_sum: 0.0,
+            promoted_skill_sum: [0.0; 3],
+            promoted_tempered: 0,
+            communities_by_kind: [0; 2],
+            capacity_sum_by_kind: [0.0; 2],
+            seats_by_kind: [0; 2],
+            seated_by_kind: [0; 2],
+            knowledge_by_kind: [0; 2],
+            age_under_35: 0,
+            age_over_60: 0,
+            pools: vec![0; n_channels],
+            pooled_communities: 0,
         }
+    }
+
+    /// Adds a leader leaving by promotion (step 4): tenure after ageing,
+    /// skills, and whether they were tempered (tenure ≥ `tempered_tenure`).
+    pub(crate) fn promoted(&mut self, leader: &Leader, tempered_tenure: f64) {
+        self.promoted_tenure_sum += f64::from(leader.tenure);
+        let skills = [leader.knowledge, leader.experience, leader.trust];
+        for (sum, value) in self.promoted_skill_sum.iter_mut().zip(skills) {
+            *sum += value;
+        }
+        self.promoted_tempered += u64::from(f64::from(leader.tenure) >= tempered_tenure);
     }
 
     /// Adds `other` to `self`. Float sums are added as wholes, so merging
@@ -390,6 +556,21 @@ impl Tally {
             .for_each(|(a, b)| *a += b);
         add(&mut self.exits, &other.exits);
         self.no_mentor += other.no_mentor;
+        self.promoted_tenure_sum += other.promoted_tenure_sum;
+        add_f(&mut self.promoted_skill_sum, &other.promoted_skill_sum);
+        self.promoted_tempered += other.promoted_tempered;
+        add(&mut self.communities_by_kind, &other.communities_by_kind);
+        add_f(&mut self.capacity_sum_by_kind, &other.capacity_sum_by_kind);
+        add(&mut self.seats_by_kind, &other.seats_by_kind);
+        add(&mut self.seated_by_kind, &other.seated_by_kind);
+        add(&mut self.knowledge_by_kind, &other.knowledge_by_kind);
+        self.age_under_35 += other.age_under_35;
+        self.age_over_60 += other.age_over_60;
+        self.pools
+            .iter_mut()
+            .zip(&other.pools)
+            .for_each(|(a, b)| *a += b);
+        self.pooled_communities += other.pooled_communities;
     }
 
     /// Adds a community's end-of-year state (step 7) and its capacity.
@@ -400,12 +581,26 @@ impl Tally {
         educated_threshold: f64,
         mentoring_threshold: f64,
     ) {
+        let kind = kind_index(community.kind);
         self.communities += 1;
         self.capacity_sum += capacity;
         self.seats += community.seats.len() as u64;
+        self.communities_by_kind[kind] += 1;
+        self.capacity_sum_by_kind[kind] += capacity;
+        self.seats_by_kind[kind] += community.seats.len() as u64;
+        if !community.pools.is_empty() {
+            self.pooled_communities += 1;
+            for (sum, pool) in self.pools.iter_mut().zip(&community.pools) {
+                *sum += pool;
+            }
+        }
         let mut has_mentor = false;
         for leader in community.seats.iter().flatten() {
             let cohort = leader.cohort.index();
+            self.seated_by_kind[kind] += 1;
+            self.knowledge_by_kind[kind] += u64::from(leader.cohort == Cohort::Knowledge);
+            self.age_under_35 += u64::from(leader.age < 35.0);
+            self.age_over_60 += u64::from(leader.age > 60.0);
             self.seated += 1;
             self.seated_by_cohort[cohort] += 1;
             self.age_sum += leader.age;
@@ -460,7 +655,7 @@ impl YearMetrics {
             resolved: tally.resolved.iter().sum(),
             escalated: tally.escalated.iter().sum(),
         };
-        let mut values = Vec::with_capacity(29 + tally.entries.len());
+        let mut values = Vec::with_capacity(44 + 2 * tally.entries.len());
         for metric in METRICS {
             let (outer, inner) = member_counts(metric.column.name, tally.entries.len());
             for i in 0..outer {
@@ -474,6 +669,7 @@ impl YearMetrics {
             values,
             issues: observed.issues,
             escalations: observed.escalated,
+            seats: tally.seats,
         }
     }
 }
@@ -503,7 +699,10 @@ mod tests {
         let s = parameters();
         let columns = metric_columns(&s);
         let n_channels = s.channels.len();
-        assert_eq!(columns.len(), 15 + n_channels + 6 + 1 + 3 + 9);
+        assert_eq!(
+            columns.len(),
+            15 + n_channels + 6 + 1 + 3 + 9 + 13 + n_channels
+        );
         assert_eq!(columns[0], "capacity_mean");
         assert_eq!(columns[14], "share_educated");
         assert_eq!(columns[15], format!("entries_{}", s.channels[0].name));
@@ -513,7 +712,15 @@ mod tests {
         assert_eq!(columns[24 + n_channels], "resolution_technical");
         assert_eq!(columns[25 + n_channels], "mean_knowledge_revolutionary");
         assert_eq!(columns[28 + n_channels], "mean_experience_revolutionary");
-        assert_eq!(columns.last().unwrap(), "mean_trust_knowledge");
+        assert_eq!(columns[33 + n_channels], "mean_trust_knowledge");
+        assert_eq!(columns[34 + n_channels], "promoted_tenure_mean");
+        assert_eq!(columns[39 + n_channels], "capacity_mean_urban");
+        assert_eq!(columns[46 + n_channels], "share_age_over_60");
+        assert_eq!(
+            columns[47 + n_channels],
+            format!("pool_{}", s.channels[0].name)
+        );
+        assert_eq!(columns.len(), 47 + 2 * n_channels);
         let tally = Tally::new(n_channels);
         let row = YearMetrics::from_tally(2000, &tally, &mut []);
         assert_eq!(row.values.len(), columns.len());

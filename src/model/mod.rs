@@ -1,4 +1,4 @@
-//! The model of MODEL.md sections 1–4 as a pure library: community state,
+//! The model of MODEL.md sections 1–4 and 7 as a pure library: community state,
 //! one function per step of the year, observation. No I/O, no clock, no
 //! ambient randomness: every draw comes from the community's own stream.
 //!
@@ -14,11 +14,13 @@
 //!   inversion);
 //! - [`plan`]: every schedule evaluated once per year ([`Plan`]);
 //! - `candidates`: the candidate draw of steps 5 and 6;
+//! - `committee`: the committee election of MODEL.md section 7.3;
 //! - [`year`]: the steps of one year of one community ([`step_community`]);
 //! - [`metrics`]: the per-year [`Tally`] and the metric row;
 //! - [`run`](mod@run): all communities, all years, in parallel.
 
 mod candidates;
+mod committee;
 mod hazards;
 pub mod metrics;
 pub mod params;
@@ -36,9 +38,10 @@ pub use plan::{Plan, YearPlan};
 pub use run::{CHUNK, run};
 pub use samplers::Samplers;
 pub use state::{Community, ExitReason, Leader, n_urban, vacant_communities};
-pub use stream::{BLOCK, StreamKey, community_rng};
+pub use stream::{BLOCK, StreamKey, community_rng, shock_rng};
 pub use year::{
-    ageing, demand_and_resolution, elections, exits, learning, recruitment, step_community,
+    Demand, ageing, demand_and_resolution, elections, exits, initial_pools, learning, pool_flows,
+    recruitment, seat_elections, step_community,
 };
 
 #[cfg(test)]

@@ -237,20 +237,62 @@ impl Cohort {
     }
 }
 
+/// A channel's cohort: one name (version 1), or a stepwise table of names
+/// by year of entry (MODEL.md section 7.4): a leader's cohort is fixed when
+/// they take a seat, by the year they take it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CohortRule {
+    /// Every recruit belongs to this cohort.
+    Fixed(Cohort),
+    /// The cohort of the last point at or before the year of entry; the
+    /// first point's before it.
+    Stepwise {
+        /// `(year, cohort)`, years strictly increasing.
+        stepwise: Vec<(f64, Cohort)>,
+    },
+}
+
+impl CohortRule {
+    /// The cohort of a leader entering in `year`.
+    pub fn at(&self, year: i32) -> Cohort {
+        match self {
+            CohortRule::Fixed(cohort) => *cohort,
+            CohortRule::Stepwise { stepwise } => {
+                let i = stepwise.partition_point(|p| p.0 <= f64::from(year));
+                stepwise[i.saturating_sub(1)].1
+            }
+        }
+    }
+}
+
+/// A channel's national supply shock (MODEL.md section 7.2):
+/// `M(y) = exp(σ z_y − σ²/2)` with z an AR(1) of persistence ρ.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shock {
+    /// σ ≥ 0 (0: no shock, M = 1).
+    pub sd: f64,
+    /// ρ ∈ [0, 1).
+    pub persistence: f64,
+}
+
 /// A source of candidates (MODEL.md section 1).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Channel {
     /// The channel's name (the key under `[channels]`).
     pub name: String,
-    /// The cohort its recruits belong to.
-    pub cohort: Cohort,
-    /// Expected candidates per vacant seat-year.
+    /// The cohort its recruits belong to, by year of entry.
+    pub cohort: CohortRule,
+    /// Expected candidates per vacant seat-year (`per_vacancy`), or
+    /// expected arrivals into the pool per community-year (`pool`).
     pub supply: Schedule,
     /// Multiplier of the supply per community kind (`kindmult_c`).
     pub kind: PerKind<Schedule>,
-    /// Whether supply is multiplied by `1 + θ · openness(year)`.
-    pub responds_to_openness: bool,
+    /// Whether supply is multiplied by `1 + θ · openness(year)`; `None`:
+    /// when the cohort of the year of entry is the knowledge cohort.
+    pub responds_to_openness: Option<bool>,
     /// Scales trust learning (1 for locals, < 1 for outsiders).
     pub localness: Schedule,
     /// Base turnover hazard `base_c`.
@@ -267,6 +309,13 @@ pub struct Channel {
     pub experience: Distribution,
     /// Entry trust distribution.
     pub trust: Distribution,
+    /// Share of the pool leaving each year, per kind (`pool` mode only).
+    pub leave: PerKind<Schedule>,
+    /// The national supply shock.
+    pub shock: Shock,
+    /// Whether its leaders stand (and its people challenge) under the
+    /// committee rule; false for appointed cadres.
+    pub stands_in_elections: bool,
 }
 
 /// Issue types, each drawing on one skill.
@@ -337,6 +386,8 @@ pub struct Issues {
     pub mix: PerIssue<Schedule>,
     /// d_j: difficulty per issue type.
     pub difficulty: PerIssue<Schedule>,
+    /// η: trusted leaders settle disputes, `q (1 − η T̄)`.
+    pub mediation: Schedule,
 }
 
 /// `[capacity]`.
@@ -361,6 +412,10 @@ pub struct Learning {
     pub trust: Schedule,
     /// α_k(year): training.
     pub knowledge: Schedule,
+    /// φ: share of trust learning earned by resolving interpersonal issues.
+    pub trust_performance: Schedule,
+    /// δ: trust lost with unresolved interpersonal issues.
+    pub trust_decay: Schedule,
 }
 
 /// `[mentoring]`.
@@ -433,6 +488,40 @@ pub struct Elections {
     pub age_cap: u32,
     /// Score advantage a challenger must beat.
     pub incumbency: Schedule,
+    /// One duel per seat, or one list per committee.
+    pub rule: ElectionRule,
+    /// Nominees listed beyond the contested seats (差额).
+    pub list_extra: u32,
+    /// Scale of the Gumbel noise of the vote.
+    pub vote_noise: Schedule,
+}
+
+/// `elections.rule` (MODEL.md section 7.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ElectionRule {
+    /// Each incumbent against the best challenger for their seat.
+    Seat,
+    /// One list and one vote for the contested seats of a committee.
+    Committee,
+}
+
+/// `[recruitment]` (MODEL.md section 7.1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recruitment {
+    /// Where candidates come from.
+    pub supply: SupplyMode,
+}
+
+/// `recruitment.supply`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupplyMode {
+    /// Fresh candidates for every vacant seat (version 1).
+    PerVacancy,
+    /// Finite pools per community and channel that drain and refill.
+    Pool,
 }
 
 /// `[observe]`.
@@ -443,6 +532,8 @@ pub struct Observe {
     pub educated_threshold: f64,
     /// Years left out of the trough search.
     pub burn_in: u32,
+    /// Tenure at or above which a promoted leader counts as tempered.
+    pub tempered_tenure: f64,
 }
 
 /// `[selection]`: weights of the selection score.
@@ -495,6 +586,8 @@ pub struct Parameters {
     pub observe: Observe,
     /// `[selection]`.
     pub selection: Selection,
+    /// `[recruitment]`.
+    pub recruitment: Recruitment,
     /// The channels; a leader's `channel` is an index into this list.
     pub channels: Vec<Channel>,
 }

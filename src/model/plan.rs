@@ -3,18 +3,28 @@
 //! where it is per-kind or per-channel), and every sampler is built here,
 //! so the per-community step only reads numbers.
 
+use std::borrow::Cow;
+
+use rand_distr::{Distribution as _, StandardNormal};
+
 use crate::Result;
 
 use super::hazards::{death_hazard, retirement_hazard, turnover_hazard};
-use super::params::{Cohort, Kind, Parameters, Skill, Skills};
+use super::params::{Cohort, ElectionRule, Kind, Parameters, Shock, Skill, Skills, SupplyMode};
 use super::samplers::{PoissonTable, Sampler, Samplers, invalid};
 use super::state::kind_index;
+use super::stream::{StreamKey, shock_rng};
 
 /// A channel's fixed attributes and entry samplers.
 #[derive(Clone, Debug)]
 pub(crate) struct ChannelPlan {
-    /// The cohort of its recruits.
-    pub(crate) cohort: Cohort,
+    /// The national supply shock (σ = 0: none).
+    pub(crate) shock: Shock,
+    /// Whether it stands under the committee rule.
+    pub(crate) stands_in_elections: bool,
+    /// Pool mode: the initial pool count per kind, Poisson(supply · kindmult
+    /// · A_c / leave) of the first year, without shock.
+    pub(crate) initial_pool: [PoissonTable; 2],
     /// Tenure at which rotation is certain; 0 = never.
     pub(crate) secondment_years: u32,
     /// Entry age.
@@ -42,6 +52,13 @@ impl ChannelPlan {
 /// A channel's values in one year.
 #[derive(Clone, Debug)]
 pub(crate) struct ChannelYear {
+    /// The cohort of a leader entering this year.
+    pub(crate) cohort: Cohort,
+    /// Pool mode: the share of the pool leaving, per kind.
+    pub(crate) leave: [f64; 2],
+    /// `supply · kindmult · A_c` per kind, before the shock: what
+    /// [`Plan::for_run`] multiplies by the run's shock.
+    pub(crate) offer_mean: [f64; 2],
     /// `local_c`: scales trust learning.
     pub(crate) localness: f64,
     /// `base_c` of the turnover hazard.
@@ -49,8 +66,10 @@ pub(crate) struct ChannelYear {
     /// `openness(year) · promo_c`, the promotion hazard before the skill
     /// factor.
     pub(crate) promotion: f64,
-    /// Candidates offered per vacant seat, per kind:
-    /// Poisson(supply · kindmult · A_c) (no draw when the mean is 0).
+    /// Candidates offered per vacant seat (`per_vacancy`) or arrivals into
+    /// the pool (`pool`), per kind: Poisson(supply · kindmult · A_c · M)
+    /// (no draw when the mean is 0). M = 1 in the plan; the run's shocks
+    /// are applied by [`Plan::for_run`].
     pub(crate) offers: [PoissonTable; 2],
 }
 
@@ -71,6 +90,14 @@ pub struct YearPlan {
     pub(crate) difficulty: [f64; 3],
     /// q.
     pub(crate) escalation: f64,
+    /// η of local mediation.
+    pub(crate) mediation: f64,
+    /// φ of earned trust.
+    pub(crate) trust_performance: f64,
+    /// δ of trust decay.
+    pub(crate) trust_decay: f64,
+    /// Scale of the Gumbel vote noise (committee rule).
+    pub(crate) vote_noise: f64,
     /// γ.
     pub(crate) gamma: f64,
     /// ω.
@@ -188,6 +215,10 @@ pub struct Plan {
     pub(crate) mentoring_window: u32,
     pub(crate) age_cap: f64,
     pub(crate) educated_threshold: f64,
+    pub(crate) tempered_tenure: f64,
+    pub(crate) supply_mode: SupplyMode,
+    pub(crate) election_rule: ElectionRule,
+    pub(crate) list_extra: usize,
     pub(crate) columns: Vec<String>,
     /// Which exact samplers the engine uses.
     pub(crate) samplers: Samplers,
@@ -269,7 +300,9 @@ impl Plan {
             .map(|channel| {
                 let what = |field: &str| format!("channels.{}.{field}", channel.name);
                 Ok(ChannelPlan {
-                    cohort: channel.cohort,
+                    shock: channel.shock.clone(),
+                    stands_in_elections: channel.stands_in_elections,
+                    initial_pool: initial_pool(parameters, channel, samplers)?,
                     secondment_years: channel.secondment_years,
                     age: samplers.entry(&channel.age, &what("age"))?,
                     knowledge: samplers.entry(&channel.knowledge, &what("knowledge"))?,
@@ -293,6 +326,10 @@ impl Plan {
             mentoring_window: parameters.mentoring.window,
             age_cap: f64::from(parameters.elections.age_cap),
             educated_threshold: parameters.observe.educated_threshold,
+            tempered_tenure: parameters.observe.tempered_tenure,
+            supply_mode: parameters.recruitment.supply,
+            election_rule: parameters.elections.rule,
+            list_extra: usize::try_from(parameters.elections.list_extra).unwrap_or(usize::MAX),
             columns: super::metrics::metric_columns(parameters),
             samplers,
         })
@@ -306,6 +343,69 @@ impl Plan {
             Ok(plan) => plan,
             Err(err) => panic!("{err}"),
         }
+    }
+
+    /// The plan of one run (MODEL.md section 7.2): this plan when no
+    /// channel has a shock, else a copy whose offer laws are multiplied by
+    /// the run's shock path ([`Plan::shocks`]).
+    pub fn for_run(&self, key: &StreamKey) -> Cow<'_, Plan> {
+        if self.channels.iter().all(|c| c.shock.sd == 0.0) {
+            return Cow::Borrowed(self);
+        }
+        let multipliers = self.shocks(key);
+        let mut plan = self.clone();
+        for (year, multipliers) in plan.years.iter_mut().zip(&multipliers) {
+            for ((channel_year, channel), &m) in year
+                .channels
+                .iter_mut()
+                .zip(&self.channels)
+                .zip(multipliers)
+            {
+                if channel.shock.sd == 0.0 {
+                    continue;
+                }
+                for (offers, mean) in channel_year.offers.iter_mut().zip(channel_year.offer_mean) {
+                    // The gate checked the mean up to a shock of z = 12, which
+                    // a normal exceeds with probability below 1e-32.
+                    *offers = self.samplers.poisson(mean * m).unwrap_or_else(|| {
+                        panic!("a shocked offer mean {mean} × {m} is beyond the Poisson sampler")
+                    });
+                }
+            }
+        }
+        Cow::Owned(plan)
+    }
+
+    /// The run's shock multipliers M_c(y) per year and channel (MODEL.md
+    /// section 7.2): from the run's shock stream, one standard normal per
+    /// channel (in channel order) per year, shocked or not;
+    /// `z_first = ε`, `z_y = ρ z_{y−1} + √(1 − ρ²) ε_y`,
+    /// `M = exp(σ z − σ²/2)` (exactly 1 for σ = 0).
+    pub fn shocks(&self, key: &StreamKey) -> Vec<Vec<f64>> {
+        let mut rng = shock_rng(key);
+        let mut z = vec![0.0_f64; self.channels.len()];
+        (0..self.years.len())
+            .map(|year_index| {
+                self.channels
+                    .iter()
+                    .zip(z.iter_mut())
+                    .map(|(channel, z)| {
+                        let epsilon: f64 = StandardNormal.sample(&mut rng);
+                        let Shock { sd, persistence } = channel.shock;
+                        *z = if year_index == 0 {
+                            epsilon
+                        } else {
+                            persistence * *z + (1.0 - persistence * persistence).sqrt() * epsilon
+                        };
+                        if sd == 0.0 {
+                            1.0
+                        } else {
+                            libm::exp(sd * *z - sd * sd / 2.0)
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// The parameter values of year index `year_index` (0 for the start
@@ -349,6 +449,59 @@ impl Plan {
     }
 }
 
+/// `A_c` in `year`: `1 + θ · openness` for a channel that responds to
+/// openness (by default, a channel of the knowledge cohort in that year),
+/// 1 otherwise.
+fn attraction_of(parameters: &Parameters, channel: &super::params::Channel, year: i32) -> f64 {
+    let responds = channel
+        .responds_to_openness
+        .unwrap_or_else(|| channel.cohort.at(year) == Cohort::Knowledge);
+    if responds {
+        1.0 + parameters.promotion.attraction.at(year) * parameters.promotion.openness.at(year)
+    } else {
+        1.0
+    }
+}
+
+/// The law of a channel's initial pool per kind (MODEL.md section 7.1):
+/// Poisson of the stationary mean `supply · kindmult · A_c / leave` of the
+/// first year, without shock; 0 when the channel brings nobody, and always
+/// 0 outside pool mode.
+fn initial_pool(
+    parameters: &Parameters,
+    channel: &super::params::Channel,
+    samplers: Samplers,
+) -> Result<[PoissonTable; 2]> {
+    let mut pools = [PoissonTable::Zero, PoissonTable::Zero];
+    if parameters.recruitment.supply != SupplyMode::Pool {
+        return Ok(pools);
+    }
+    let year = parameters.start_year;
+    let attraction = attraction_of(parameters, channel, year);
+    for kind in Kind::ALL {
+        let arrivals = channel.supply.at(year) * channel.kind.get(kind).at(year) * attraction;
+        let leave = channel.leave.get(kind).at(year);
+        // leave = 0 with arrivals is refused for every year in `year_plan`.
+        let mean = if arrivals == 0.0 {
+            0.0
+        } else {
+            arrivals / leave
+        };
+        pools[kind_index(kind)] = poisson(
+            mean,
+            &format!("channels.{}.leave", channel.name),
+            || {
+                format!(
+                    "in {year}, the {} initial pool mean (supply × kind × attraction / leave)",
+                    kind.name()
+                )
+            },
+            samplers,
+        )?;
+    }
+    Ok(pools)
+}
+
 fn year_plan(
     parameters: &Parameters,
     year: i32,
@@ -389,20 +542,29 @@ fn year_plan(
         trust: parameters.selection.trust.at(year),
     };
     let openness = parameters.promotion.openness.at(year);
-    let attraction = 1.0 + parameters.promotion.attraction.at(year) * openness;
+    let pool_mode = parameters.recruitment.supply == SupplyMode::Pool;
     let channels = parameters
         .channels
         .iter()
         .map(|channel| {
             let supply = channel.supply.at(year);
-            let a_c = if channel.responds_to_openness {
-                attraction
-            } else {
-                1.0
-            };
+            let a_c = attraction_of(parameters, channel, year);
             let mut offers = [PoissonTable::Zero, PoissonTable::Zero];
+            let mut offer_mean = [0.0; 2];
+            let mut leave = [0.0; 2];
             for kind in Kind::ALL {
                 let multiplier = channel.kind.get(kind).at(year);
+                leave[kind_index(kind)] = channel.leave.get(kind).at(year);
+                if pool_mode && leave[kind_index(kind)] == 0.0 && supply * multiplier > 0.0 {
+                    return Err(invalid(
+                        &format!("channels.{}.leave", channel.name),
+                        &format!(
+                            "is 0 for {} communities in {year} while the channel brings people (supply × kind = {}): in pool mode such a pool grows without bound",
+                            kind.name(),
+                            supply * multiplier
+                        ),
+                    ));
+                }
                 // Blame the first factor that takes the mean out of range.
                 let in_range = |mean: f64| PoissonTable::direct(mean).is_some();
                 let responsible = if !in_range(supply) {
@@ -412,8 +574,10 @@ fn year_plan(
                 } else {
                     "promotion.attraction".to_string()
                 };
+                let mean = supply * multiplier * a_c;
+                offer_mean[kind_index(kind)] = mean;
                 offers[kind_index(kind)] = poisson(
-                    supply * multiplier * a_c,
+                    mean,
                     &responsible,
                     || {
                         format!(
@@ -423,8 +587,28 @@ fn year_plan(
                     },
                     samplers,
                 )?;
+                let Shock { sd, .. } = channel.shock;
+                if sd > 0.0 {
+                    // The largest multiplier a run can meet in practice (a
+                    // normal beyond 12 has probability below 1e-32).
+                    let extreme = libm::exp(sd * 12.0 - sd * sd / 2.0).max(1.0);
+                    poisson(
+                        mean * extreme,
+                        &format!("channels.{}.shock.sd", channel.name),
+                        || {
+                            format!(
+                                "in {year}, the {} offer mean times the shock at z = 12",
+                                kind.name()
+                            )
+                        },
+                        samplers,
+                    )?;
+                }
             }
             Ok(ChannelYear {
+                cohort: channel.cohort.at(year),
+                leave,
+                offer_mean,
                 localness: channel.localness.at(year),
                 turnover: channel.turnover.at(year),
                 promotion: openness * channel.promotion.at(year),
@@ -452,6 +636,10 @@ fn year_plan(
         mix,
         difficulty: issues.difficulty.as_array().map(|d| d.at(year)),
         escalation,
+        mediation: issues.mediation.at(year),
+        trust_performance: parameters.learning.trust_performance.at(year),
+        trust_decay: parameters.learning.trust_decay.at(year),
+        vote_noise: parameters.elections.vote_noise.at(year),
         gamma: parameters.capacity.gamma.at(year),
         omega: parameters.capacity.omega.at(year),
         beta: parameters.capacity.beta.at(year),

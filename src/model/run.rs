@@ -32,6 +32,8 @@ pub fn run(
     key: &StreamKey,
     on_year_end: &mut dyn FnMut(i32, &[Community]),
 ) -> Vec<YearMetrics> {
+    // The run's shock path, when a channel has one (MODEL.md section 7.2).
+    let plan = &*plan.for_run(key);
     let n_channels = plan.n_channels();
     let mut capacities = vec![0.0; communities.len()];
     let mut rows = Vec::with_capacity(plan.n_years());

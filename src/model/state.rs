@@ -43,6 +43,10 @@ pub struct Community {
     pub kind: Kind,
     /// One entry per seat, in seat order.
     pub seats: Vec<Option<Leader>>,
+    /// Pool mode (MODEL.md section 7.1): the people available to the
+    /// community per channel, in channel order; empty in `per_vacancy`
+    /// mode (filled before the first year's step 1).
+    pub pools: Vec<u64>,
 }
 
 /// Why a leader left a seat: the five hazards of step 4 in their fixed
@@ -129,6 +133,7 @@ pub fn vacant_communities(parameters: &Parameters) -> Vec<Community> {
                 index,
                 kind,
                 seats: vec![None; n_seats],
+                pools: Vec::new(),
             }
         })
         .collect()

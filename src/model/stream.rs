@@ -28,6 +28,11 @@ pub const BLOCK: u128 = 1 << 44;
 /// integers.
 const DOMAIN_TAG: [u8; 8] = *b"SUCCESS1";
 
+/// The domain tag of a run's shock stream (MODEL.md section 7.2): keyed
+/// like the communities' streams, so it follows the seed, the replicate and
+/// (with independent seeds) the point, but never coincides with them.
+const SHOCK_TAG: [u8; 8] = *b"SHOCKS01";
+
 /// The key of one run's random streams (MODEL.md section 3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StreamKey(pub [u8; 32]);
@@ -71,6 +76,15 @@ pub fn community_rng(key: &StreamKey, community_index: u64, year_index: usize) -
     rng.set_stream(community_index);
     rng.set_word_pos(year_index as u128 * BLOCK);
     rng
+}
+
+/// The generator of a run's national supply shocks (MODEL.md section 7.2):
+/// the run key with the shock domain tag in place of the communities' tag,
+/// stream 0, from its start. The shock path is drawn from it year by year.
+pub fn shock_rng(key: &StreamKey) -> ChaCha8Rng {
+    let mut bytes = key.0;
+    bytes[24..32].copy_from_slice(&SHOCK_TAG);
+    ChaCha8Rng::from_seed(bytes)
 }
 
 #[cfg(test)]

@@ -10,20 +10,24 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::candidates::score;
+use super::candidates::{Offers, score};
+use super::committee::committee_election;
 use super::hazards::{death_hazard, retirement_hazard, turnover_hazard, unit};
 use super::metrics::Tally;
-use super::params::{IssueType, Skills};
+use super::params::{ElectionRule, IssueType, Skills, SupplyMode};
 use super::plan::{AGE_BUCKETS, Plan, TRUST_BUCKETS, YearPlan};
 use super::state::{Community, ExitReason, Leader, kind_index};
 use super::stream::{BLOCK, StreamKey, community_rng};
 
 /// Runs year index `year_index` (0 for the start year) of `community`:
-/// steps 1 to 6 on its state, then adds its events and end-of-year state to
-/// `tally` (step 7). Returns its governance capacity G (step 1).
+/// in pool mode, before the first year, the initial pools; steps 1 to 6 on
+/// its state (with step 5a, the pools' flows, in pool mode); then adds its
+/// events and end-of-year state to `tally` (step 7). Returns its
+/// governance capacity G (step 1).
 ///
 /// This is the whole per-community work of [`super::run()`]; calling it for
-/// one community alone, year after year, replays that community exactly.
+/// one community alone, year after year, with the run's plan
+/// ([`Plan::for_run`]), replays that community exactly.
 pub fn step_community(
     plan: &Plan,
     key: &StreamKey,
@@ -33,10 +37,22 @@ pub fn step_community(
 ) -> f64 {
     let year = &plan.years[year_index];
     let mut rng = community_rng(key, community.index, year_index);
-    let capacity = demand_and_resolution(year, community, &mut rng, tally);
-    learning(plan, year, community);
+    let pooled = plan.supply_mode == SupplyMode::Pool;
+    if pooled && year_index == 0 {
+        initial_pools(plan, community, &mut rng);
+    }
+    let demand = demand_and_resolution(year, community, &mut rng, tally);
+    learning(
+        plan,
+        year,
+        community,
+        demand.resolution[IssueType::Interpersonal as usize],
+    );
     ageing(community);
     exits(plan, year, community, &mut rng, tally);
+    if pooled {
+        pool_flows(plan, year, community, &mut rng);
+    }
     if year.election {
         elections(plan, year, community, &mut rng, tally);
     }
@@ -47,23 +63,59 @@ pub fn step_community(
     );
     tally.observe(
         community,
-        capacity,
+        demand.capacity,
         plan.educated_threshold,
         year.mentoring_threshold,
     );
-    capacity
+    demand.capacity
+}
+
+/// What step 1 finds from the state at the start of the year.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Demand {
+    /// Governance capacity G = Σ_j m_j p_j.
+    pub capacity: f64,
+    /// The resolution probabilities p_j, in [`IssueType::ALL`] order.
+    pub resolution: [f64; 3],
+}
+
+/// Pool mode, before step 1 of the first year (MODEL.md section 7.1):
+/// `P_c ~ Poisson(m_c)` per channel in channel order, m_c the stationary
+/// mean of the first year for the community's kind.
+pub fn initial_pools(plan: &Plan, community: &mut Community, rng: &mut ChaCha8Rng) {
+    let kind_idx = kind_index(community.kind);
+    community.pools = plan
+        .channels
+        .iter()
+        .map(|channel| channel.initial_pool[kind_idx].sample(rng))
+        .collect();
+}
+
+/// Step 5a, pool mode (MODEL.md section 7.1): per channel in channel
+/// order, departures `D ~ Binomial(P, leave)`, then arrivals
+/// `N ~ Poisson(supply · kindmult · A_c · M)`; `P ← P − D + N`.
+pub fn pool_flows(plan: &Plan, year: &YearPlan, community: &mut Community, rng: &mut ChaCha8Rng) {
+    let kind_idx = kind_index(community.kind);
+    for (pool, channel_year) in community.pools.iter_mut().zip(&year.channels) {
+        let departures = plan
+            .samplers
+            .binomial(*pool, channel_year.leave[kind_idx], rng);
+        let arrivals = channel_year.offers[kind_idx].sample(rng);
+        *pool = *pool - departures + arrivals;
+    }
 }
 
 /// Step 1, from the state at the start of the year: team aptitudes A_j,
 /// resolution probabilities p_j, capacity G = Σ m_j p_j; then per issue
 /// type j in order (interpersonal, managerial, technical) the draws N_j,
-/// R_j, X_j. Returns G.
+/// R_j, X_j, escalation at `q (1 − η T̄)` with T̄ the team's mean trust
+/// (MODEL.md section 7.5; q itself when η = 0).
 pub fn demand_and_resolution(
     year: &YearPlan,
     community: &Community,
     rng: &mut ChaCha8Rng,
     tally: &mut Tally,
-) -> f64 {
+) -> Demand {
     let mut max = Skills::default();
     let mut sum = Skills::default();
     let mut filled = 0_usize;
@@ -81,8 +133,19 @@ pub fn demand_and_resolution(
     } else {
         libm::pow(filled as f64 / community.seats.len() as f64, year.gamma)
     };
+    let escalation = if year.mediation == 0.0 {
+        year.escalation
+    } else {
+        let mean_trust = if filled == 0 {
+            0.0
+        } else {
+            sum.trust / filled as f64
+        };
+        year.escalation * (1.0 - year.mediation * mean_trust)
+    };
     let kind = kind_index(community.kind);
     let mut capacity = 0.0;
+    let mut resolution = [0.0; 3];
     for (j, issue) in IssueType::ALL.into_iter().enumerate() {
         let skill = issue.skill();
         let aptitude = if filled == 0 {
@@ -93,15 +156,19 @@ pub fn demand_and_resolution(
                     + (1.0 - year.omega) * sum.get(skill) / filled as f64)
         };
         let p = 1.0 / (1.0 + libm::exp(-year.beta * (aptitude - year.difficulty[j])));
+        resolution[j] = p;
         capacity += year.mix[j] * p;
         let n = year.issues[kind][j].sample(rng);
         let resolved = year.samplers.binomial(n, p, rng);
-        let escalated = year.samplers.binomial(n - resolved, year.escalation, rng);
+        let escalated = year.samplers.binomial(n - resolved, escalation, rng);
         tally.issues[j] += n;
         tally.resolved[j] += resolved;
         tally.escalated[j] += escalated;
     }
-    capacity
+    Demand {
+        capacity,
+        resolution,
+    }
 }
 
 /// The two seated leaders with the highest (e + t)/2, lowest seat first on
@@ -134,14 +201,20 @@ pub(crate) fn mentor_candidates(seats: &[Option<Leader>]) -> [Option<(usize, f64
 /// changes), added, and the sums clamped to [0, 1], so the order of
 /// leaders does not matter. A leader is a mentee when their tenure at the
 /// start of the step (before step 3's ageing) is below the window.
-pub fn learning(plan: &Plan, year: &YearPlan, community: &mut Community) {
+/// `p_interpersonal` is this year's resolution probability of
+/// interpersonal issues (step 1): with φ > 0 the α_t term is earned by
+/// resolving them, and with δ > 0 trust decays with those left unresolved
+/// (MODEL.md section 7.5).
+pub fn learning(plan: &Plan, year: &YearPlan, community: &mut Community, p_interpersonal: f64) {
     let top = mentor_candidates(&community.seats);
+    let earned = 1.0 - year.trust_performance + year.trust_performance * p_interpersonal;
     for (seat, slot) in community.seats.iter_mut().enumerate() {
         let Some(leader) = slot else { continue };
         let (k, e, t) = (leader.knowledge, leader.experience, leader.trust);
         let localness = year.channels[usize::from(leader.channel)].localness;
         let mut de = year.learn_experience * (1.0 - e);
-        let mut dt = year.learn_trust * localness * (1.0 - t);
+        // With φ = 0, `earned` is exactly 1 and the product version 1's.
+        let mut dt = year.learn_trust * localness * (1.0 - t) * earned;
         let dk = year.learn_knowledge * (1.0 - k);
         if leader.tenure < plan.mentoring_window {
             let mentor = match top {
@@ -154,6 +227,9 @@ pub fn learning(plan: &Plan, year: &YearPlan, community: &mut Community) {
                 de += year.mentoring_rate * (e_m - e).max(0.0);
                 dt += year.mentoring_rate * (t_m - t).max(0.0);
             }
+        }
+        if year.trust_decay != 0.0 {
+            dt -= year.trust_decay * (1.0 - p_interpersonal) * t;
         }
         leader.knowledge = (k + dk).clamp(0.0, 1.0);
         leader.experience = (e + de).clamp(0.0, 1.0);
@@ -278,17 +354,19 @@ pub fn exits(
         }
         if let Some(reason) = exit_reason(u, &hazards(plan, year, kind_idx, leader)) {
             tally.exits[reason.index()] += 1;
+            if reason == ExitReason::Promotion {
+                tally.promoted(leader, plan.tempered_tenure);
+            }
             *slot = None;
         }
     }
 }
 
 /// Step 5 (election years only). First every incumbent older than the age
-/// cap leaves (no draw is involved, so doing this before the challenges
-/// changes nothing); then each remaining incumbent, in seat order, faces
-/// the best challenger drawn as in step 6 and leaves if the challenger's
-/// score is strictly above theirs plus the incumbency advantage, the
-/// challenger taking the seat with tenure 0.
+/// cap leaves (no draw is involved, so doing this first changes nothing),
+/// appointed holders included; then the rule of `elections.rule`: each
+/// seat against its best challenger ([`seat_elections`]), or one list and
+/// vote for the committee ([`committee_election`], MODEL.md section 7.3).
 pub fn elections(
     plan: &Plan,
     year: &YearPlan,
@@ -306,24 +384,57 @@ pub fn elections(
             tally.exits[election] += 1;
         }
     }
+    match plan.election_rule {
+        ElectionRule::Seat => seat_elections(plan, year, community, rng, tally),
+        ElectionRule::Committee => committee_election(plan, year, community, rng, tally),
+    }
+}
+
+/// Where a community's candidates come from this year: fresh offers, or
+/// its pools (whose members a winner leaves).
+fn offers<'a>(plan: &Plan, pools: &'a [u64]) -> Offers<'a> {
+    match plan.supply_mode {
+        SupplyMode::PerVacancy => Offers::Poisson,
+        SupplyMode::Pool => Offers::Pools(pools),
+    }
+}
+
+/// The seat rule of step 5: each incumbent, in seat order, faces the best
+/// challenger drawn as in step 6 (from the current pools in pool mode) and
+/// leaves if the challenger's score is strictly above theirs plus the
+/// incumbency advantage, the challenger taking the seat with tenure 0 (and
+/// leaving their pool before the next seat).
+pub fn seat_elections(
+    plan: &Plan,
+    year: &YearPlan,
+    community: &mut Community,
+    rng: &mut ChaCha8Rng,
+    tally: &mut Tally,
+) {
+    let election = ExitReason::Election.index();
     let kind_idx = kind_index(community.kind);
     for slot in community.seats.iter_mut() {
         let Some(incumbent) = slot else { continue };
         let to_beat = score(year, &incumbent.skills()) + year.incumbency;
+        let offers = offers(plan, &community.pools);
         if let Some((challenger, _)) = plan
             .samplers
-            .draw_candidate(plan, year, kind_idx, to_beat, rng)
+            .draw_candidate(plan, year, kind_idx, to_beat, offers, rng)
         {
             tally.exits[election] += 1;
-            tally.entries[usize::from(challenger.channel)] += 1;
+            let channel = usize::from(challenger.channel);
+            tally.entries[channel] += 1;
+            if let Some(pool) = community.pools.get_mut(channel) {
+                *pool -= 1;
+            }
             *slot = Some(challenger);
         }
     }
 }
 
 /// Step 6: each vacant seat, in seat order, goes to the best candidate
-/// (`Samplers::draw_candidate`), or stays vacant this year when there is
-/// none.
+/// (`Samplers::draw_candidate`: fresh offers, or every pool member, who
+/// then leaves the pool), or stays vacant this year when there is none.
 pub fn recruitment(
     plan: &Plan,
     year: &YearPlan,
@@ -336,11 +447,16 @@ pub fn recruitment(
         if slot.is_some() {
             continue;
         }
+        let offers = offers(plan, &community.pools);
         if let Some((recruit, _)) =
             plan.samplers
-                .draw_candidate(plan, year, kind_idx, f64::NEG_INFINITY, rng)
+                .draw_candidate(plan, year, kind_idx, f64::NEG_INFINITY, offers, rng)
         {
-            tally.entries[usize::from(recruit.channel)] += 1;
+            let channel = usize::from(recruit.channel);
+            tally.entries[channel] += 1;
+            if let Some(pool) = community.pools.get_mut(channel) {
+                *pool -= 1;
+            }
             *slot = Some(recruit);
         }
     }
@@ -370,6 +486,7 @@ mod tests {
             index: 0,
             kind: Kind::Urban,
             seats,
+            pools: Vec::new(),
         }
     }
 
@@ -534,7 +651,7 @@ mod tests {
             Some(newcomer.clone()),
             Some(veteran.clone()),
         ]);
-        learning(&plan, year, &mut c);
+        learning(&plan, year, &mut c, 0.5);
         let seat = |i: usize| c.seats[i].as_ref().unwrap();
         let (a_e, a_t, a_k, mu) = (0.08, 0.06, 0.02, 0.1);
         assert_eq!(seat(0).experience, 0.7 + a_e * 0.3);
@@ -561,7 +678,7 @@ mod tests {
             Some(leader(0, 50.0, 9, 0.5, 1.0, 1.0)),
             Some(leader(0, 30.0, 0, 0.5, 0.5, 0.5)),
         ]);
-        learning(&plan, &plan.years[0], &mut c);
+        learning(&plan, &plan.years[0], &mut c, 0.5);
         assert_eq!(c.seats[1].as_ref().unwrap().experience, 1.0);
     }
 
@@ -597,9 +714,14 @@ mod tests {
                 let mut copy = rng.clone();
                 let n_a = year.channels[0].offers[0].sample(&mut copy);
                 let n_b = year.channels[1].offers[0].sample(&mut copy);
-                let best =
-                    plan.samplers
-                        .draw_candidate(&plan, year, 0, f64::NEG_INFINITY, &mut rng);
+                let best = plan.samplers.draw_candidate(
+                    &plan,
+                    year,
+                    0,
+                    f64::NEG_INFINITY,
+                    Offers::Poisson,
+                    &mut rng,
+                );
                 let expected = match (n_a, n_b) {
                     (0, 0) => None,
                     (_, 0) => Some(0),
@@ -679,7 +801,7 @@ mod tests {
         let year = &plan.years[0];
         let c = community(vec![None; 6]);
         let mut tally = Tally::new(3);
-        let g = demand_and_resolution(year, &c, &mut rng(), &mut tally);
+        let g = demand_and_resolution(year, &c, &mut rng(), &mut tally).capacity;
         let expected: f64 = (0..3)
             .map(|j| year.mix[j] / (1.0 + (year.beta * year.difficulty[j]).exp()))
             .sum();
@@ -715,7 +837,7 @@ mod tests {
         let expected: f64 = (0..3)
             .map(|j| year.mix[j] / (1.0 + (-8.0 * (a[j] - year.difficulty[j])).exp()))
             .sum();
-        let g = demand_and_resolution(year, &c, &mut rng(), &mut Tally::new(3));
+        let g = demand_and_resolution(year, &c, &mut rng(), &mut Tally::new(3)).capacity;
         assert!((g - expected).abs() < 1e-12, "{g} vs {expected}");
     }
 }

@@ -492,11 +492,24 @@ fn fill_channel_defaults(root: &mut Node) {
             if let registry::DefaultValue::Toml(text) = param.default
                 && field != "enabled"
                 && field != "new"
-                && channel.node.get(field).is_none()
+                && channel.node.at(field).is_none()
             {
-                channel
-                    .node
-                    .insert(field, Origin::Default, default_node(text));
+                // A field of a sub-table (`shock.sd`) goes into that table,
+                // which is created when no file gave it.
+                let (tables, last) = match field.rsplit_once('.') {
+                    Some((tables, last)) => (Some(tables), last),
+                    None => (None, field),
+                };
+                let mut table = &mut channel.node;
+                for seg in tables.into_iter().flat_map(|t| t.split('.')) {
+                    if table.get(seg).is_none() {
+                        table.insert(seg, Origin::Default, Node::table(Origin::Default));
+                    }
+                    table = table.get_mut(seg).expect("inserted above when missing");
+                }
+                if table.entries().is_some() {
+                    table.insert(last, Origin::Default, default_node(text));
+                }
             }
         }
     }

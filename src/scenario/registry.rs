@@ -13,8 +13,10 @@ pub(crate) struct Bounds {
     pub min: f64,
     /// Whether `min` itself is excluded.
     pub min_open: bool,
-    /// Largest allowed value (inclusive).
+    /// Largest allowed value.
     pub max: f64,
+    /// Whether `max` itself is excluded.
+    pub max_open: bool,
 }
 
 impl Bounds {
@@ -25,14 +27,22 @@ impl Bounds {
         } else {
             v >= self.min
         };
-        above && v <= self.max
+        let below = if self.max_open {
+            v < self.max
+        } else {
+            v <= self.max
+        };
+        above && below
     }
 
     /// The interval as a message or `params` shows it.
     pub(crate) fn describe(&self) -> String {
         let op = if self.min_open { ">" } else { ">=" };
         match (self.min.is_finite(), self.max.is_finite()) {
-            (true, true) => format!("in [{}, {}]", self.min, self.max),
+            (true, true) => {
+                let open = if self.max_open { ")" } else { "]" };
+                format!("in [{}, {}{open}", self.min, self.max)
+            }
             (true, false) => format!("{op} {}", self.min),
             (false, true) => format!("<= {}", self.max),
             (false, false) => "any number".to_string(),
@@ -45,30 +55,42 @@ pub(crate) const ANY: Bounds = Bounds {
     min: f64::NEG_INFINITY,
     min_open: false,
     max: f64::INFINITY,
+    max_open: false,
 };
 /// Rates, supplies, weights and hazard parameters.
 pub(crate) const NONNEG: Bounds = Bounds {
     min: 0.0,
     min_open: false,
     max: f64::INFINITY,
+    max_open: false,
 };
 /// Strictly positive (s_R, shapes, standard deviations).
 pub(crate) const POSITIVE: Bounds = Bounds {
     min: 0.0,
     min_open: true,
     max: f64::INFINITY,
+    max_open: false,
 };
 /// Probabilities and shares.
 pub(crate) const UNIT: Bounds = Bounds {
     min: 0.0,
     min_open: false,
     max: 1.0,
+    max_open: false,
+};
+/// Persistence of an AR(1): [0, 1).
+pub(crate) const UNIT_BELOW_ONE: Bounds = Bounds {
+    min: 0.0,
+    min_open: false,
+    max: 1.0,
+    max_open: true,
 };
 /// Election terms.
 pub(crate) const AT_LEAST_ONE: Bounds = Bounds {
     min: 1.0,
     min_open: false,
     max: f64::INFINITY,
+    max_open: false,
 };
 
 /// Whether a distribution describes an age or a skill (which lies in [0, 1]).
@@ -105,6 +127,8 @@ pub(crate) enum ParamKind {
     },
     /// An entry distribution.
     Distribution(DistKind),
+    /// A cohort name, or `{ stepwise = [[year, "name"], ...] }`.
+    CohortRule,
     /// `true` or `false`.
     Bool,
     /// One of a fixed set of strings.
@@ -154,6 +178,10 @@ impl ParamKind {
             ParamKind::Distribution(DistKind::Skill) => {
                 "number, truncated normal or beta, in [0, 1]".into()
             }
+            ParamKind::CohortRule => format!(
+                "{} or {{ stepwise = [[year, name], ...] }}",
+                COHORTS.join(" | ")
+            ),
             ParamKind::Bool => "true or false".into(),
             ParamKind::Enum(values) => values.join(" | "),
             ParamKind::Text => "string".into(),
@@ -207,14 +235,20 @@ pub(crate) const SECTIONS: &[&str] = &[
     "elections",
     "observe",
     "selection",
+    "recruitment",
     "channels",
     "channels.*",
+    "channels.*.shock",
     "init",
     "sweep",
 ];
 
 /// The cohort names of `channels.<name>.cohort`.
 pub(crate) const COHORTS: &[&str] = &Cohort::NAMES;
+/// The values of `recruitment.supply`.
+pub(crate) const SUPPLY_MODES: &[&str] = &["per_vacancy", "pool"];
+/// The values of `elections.rule`.
+pub(crate) const ELECTION_RULES: &[&str] = &["seat", "committee"];
 /// The sweep methods.
 pub(crate) const SWEEP_METHODS: &[&str] = &["grid", "zip", "random", "lhs", "table"];
 
@@ -307,12 +341,15 @@ pub(crate) static PARAMS: &[Param] = &[
     p("issues.difficulty.interpersonal", Schedule(ANY), "0.4", "aptitude", "d: difficulty of interpersonal issues"),
     p("issues.difficulty.managerial", Schedule(ANY), "0.45", "aptitude", "d: difficulty of managerial issues"),
     p("issues.difficulty.technical", Schedule(ANY), "[[1949, 0.3], [2060, 0.6]]", "aptitude", "d: difficulty of technical issues"),
+    p("issues.mediation", Schedule(UNIT), "0.0", "share", "η: escalation becomes q (1 − η T̄), T̄ the team's mean trust (local mediation)"),
     p("capacity.gamma", Schedule(NONNEG), "1.0", "", "γ: exponent of the filled share of seats"),
     p("capacity.omega", Schedule(UNIT), "0.5", "", "ω: weight of the best leader against the team mean"),
     p("capacity.beta", Schedule(NONNEG), "8.0", "", "β: steepness of the resolution curve"),
     p("learning.experience", Schedule(UNIT), "0.08", "per year", "α_e: experience learning rate"),
     p("learning.trust", Schedule(UNIT), "0.06", "per year", "α_t: trust learning rate (times the channel's localness)"),
     p("learning.knowledge", Schedule(UNIT), "[[1949, 0.0], [2060, 0.02]]", "per year", "α_k: training rate"),
+    p("learning.trust_performance", Schedule(UNIT), "0.0", "share", "φ: trust learning times (1 − φ + φ p_interpersonal): trust earned by resolving residents' issues"),
+    p("learning.trust_decay", Schedule(NONNEG), "0.0", "per year", "δ: trust lost, δ (1 − p_interpersonal) t a year"),
     p("mentoring.rate", Schedule(UNIT), "0.1", "per year", "μ: share of the mentor's lead learned (0 switches mentoring off)"),
     p("mentoring.window", NONNEG_INT, "5", "years", "tenure below which a leader is mentored"),
     p("mentoring.threshold", Schedule(UNIT), "0.6", "experience", "minimum experience of a mentor"),
@@ -329,16 +366,21 @@ pub(crate) static PARAMS: &[Param] = &[
     p("elections.term", Schedule(AT_LEAST_ONE), "{ stepwise = [[1949, 3], [2018, 5]] }", "years", "term after an election in a year (rounded down)"),
     p("elections.age_cap", NONNEG_INT, "65", "years", "incumbents strictly older leave at an election"),
     p("elections.incumbency", Schedule(ANY), "0.05", "score", "advantage a challenger must beat"),
+    p("elections.rule", Enum(ELECTION_RULES), "\"seat\"", "", "seat: each incumbent against the best challenger; committee: one list and vote for the contested seats"),
+    p("elections.list_extra", NONNEG_INT, "2", "nominees", "committee rule: nominees listed beyond the contested seats (差额)"),
+    p("elections.vote_noise", Schedule(NONNEG), "0.0", "score", "committee rule: scale of the Gumbel noise of each listed nominee's vote (0: the best standings win)"),
     p("observe.educated_threshold", Float(UNIT), "0.6", "knowledge", "k at or above counts as \"college or above\""),
     p("observe.burn_in", NONNEG_INT, "10", "years", "years left out of the default trough search (none with a roster)"),
+    p("observe.tempered_tenure", Float(NONNEG), "5.0", "years", "tenure at or above which a promoted leader counts as tempered (promoted_tempered, pipeline_tempered)"),
     note("observe.trough_window", ParamKind::YearPair, "(after burn_in; every year with a roster)", "years", "years searched for the succession trough, within the run"),
     p("selection.knowledge", Schedule(NONNEG), "0.3", "weight", "w_k in the selection score"),
     p("selection.experience", Schedule(NONNEG), "0.3", "weight", "w_e in the selection score"),
     p("selection.trust", Schedule(NONNEG), "0.4", "weight", "w_t in the selection score"),
+    p("recruitment.supply", Enum(SUPPLY_MODES), "\"per_vacancy\"", "", "per_vacancy: fresh candidates for every vacant seat; pool: finite pools per community and channel"),
     p("channels.*.enabled", Bool, "true", "", "false drops a channel inherited through extends"),
     p("channels.*.new", Bool, "false", "", "true: a channel new on purpose (no did-you-mean warning for a name near an inherited one)"),
-    required("channels.*.cohort", Enum(COHORTS), "(required for a new channel)", "", "cohort of the channel's recruits"),
-    required("channels.*.supply", Schedule(NONNEG), "(required for a new channel)", "candidates per vacant seat-year", "expected candidates offered per vacant seat"),
+    required("channels.*.cohort", ParamKind::CohortRule, "(required for a new channel)", "", "cohort of the channel's recruits, or a stepwise table of cohorts by year of entry"),
+    required("channels.*.supply", Schedule(NONNEG), "(required for a new channel)", "candidates per vacant seat-year (pool: arrivals per community-year)", "expected candidates offered per vacant seat, or arrivals into the pool"),
     p("channels.*.kind", PerKindSchedule(NONNEG), "1.0", "multiplier", "kindmult_c: supply multiplier per community kind"),
     note("channels.*.responds_to_openness", Bool, "(true for the knowledge cohort, else false)", "", "whether supply grows with 1 + θ · openness"),
     p("channels.*.localness", Schedule(UNIT), "1.0", "", "scales trust learning (1 locals, < 1 outsiders)"),
@@ -349,6 +391,10 @@ pub(crate) static PARAMS: &[Param] = &[
     p("channels.*.knowledge", Distribution(DistKind::Skill), "0.5", "skill", "entry knowledge distribution"),
     p("channels.*.experience", Distribution(DistKind::Skill), "0.5", "skill", "entry experience distribution"),
     p("channels.*.trust", Distribution(DistKind::Skill), "0.5", "skill", "entry trust distribution"),
+    p("channels.*.leave", PerKindSchedule(UNIT), "0.5", "probability", "pool mode: share of the pool leaving each year (per kind: out-migration)"),
+    p("channels.*.shock.sd", Float(NONNEG), "0.0", "", "σ of the national supply shock M = exp(σ z − σ²/2) (0: none)"),
+    p("channels.*.shock.persistence", Float(UNIT_BELOW_ONE), "0.0", "", "ρ: lag-1 autocorrelation of the shock's z"),
+    p("channels.*.stands_in_elections", Bool, "true", "", "committee rule: false for appointed cadres, whose seats are not contested"),
     note("init.roster", ParamKind::Path, "(none: all seats vacant)", "", "roster CSV of the starting communities and leaders"),
     p("sweep.method", Enum(SWEEP_METHODS), "\"grid\"", "", "how sweep points are generated"),
     note("sweep.samples", COUNT, "(none)", "points", "number of points for random and lhs"),

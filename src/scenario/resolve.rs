@@ -144,6 +144,7 @@ fn check_value(node: &Node, key: &str, kind: ParamKind) -> Result<Plain> {
             plain(per_kind(node, key, |n, k| integer(n, k, min, max))?)
         }
         ParamKind::Distribution(kind) => plain(distribution(node, key, kind)?),
+        ParamKind::CohortRule => plain(cohort_rule(node, key)?),
         ParamKind::Bool => Plain::Bool(boolean(node, key)?),
         ParamKind::Enum(values) => Plain::from(choice(node, key, values)?),
         ParamKind::Text => Plain::from(string(node, key)?),
@@ -402,7 +403,7 @@ impl Reader<'_> {
                 if field == "enabled" || field == "new" {
                     continue;
                 }
-                let value = match (node.get(field), param.default) {
+                let value = match (node.at(field), param.default) {
                     (Some(n), _) => check_value(n, &key(field), param.kind)?,
                     (None, DefaultValue::Required(_)) => {
                         return Err(err(
@@ -419,13 +420,17 @@ impl Reader<'_> {
                         return Err(err(&entry.key_origin, &key(field), "missing value"));
                     }
                 };
-                channel.insert(field.to_string(), value);
+                put(&mut channel, field, value);
             }
             // Cross-field rule: supply follows openness for the knowledge
-            // cohort unless the channel says otherwise.
+            // cohort unless the channel says otherwise; with a cohort table,
+            // for the cohort of each year (left to the model: `None`).
             if !channel.contains_key("responds_to_openness") {
-                let knowledge = channel.get("cohort") == Some(&plain(Cohort::Knowledge));
-                channel.insert("responds_to_openness".into(), Plain::Bool(knowledge));
+                let value = match channel.get("cohort") {
+                    Some(Plain::String(name)) => Plain::Bool(*name == Cohort::Knowledge.name()),
+                    _ => Plain::Null,
+                };
+                channel.insert("responds_to_openness".into(), value);
             }
             // The files of an `extends` chain may each be under the limit
             // and together over it.
@@ -816,7 +821,76 @@ const BETA_SHAPE: Bounds = Bounds {
     min: 1e-3,
     min_open: false,
     max: f64::INFINITY,
+    max_open: false,
 };
+
+/// A cohort name, or `{ stepwise = [[year, "name"], ...] }` (MODEL.md
+/// section 7.4): years strictly increasing, every name a cohort.
+fn cohort_rule(node: &Node, key: &str) -> Result<CohortRule> {
+    let expected = "a cohort name or { stepwise = [[year, \"cohort\"], ...] }";
+    let name = |n: &Node, k: &str| -> Result<Cohort> {
+        let s = choice(n, k, registry::COHORTS)?;
+        Ok(s.parse()
+            .expect("choice() returned one of the cohort names"))
+    };
+    let Some(entries) = node.entries() else {
+        if node.as_str().is_none() {
+            return Err(type_error(node, key, expected));
+        }
+        return Ok(CohortRule::Fixed(name(node, key)?));
+    };
+    for entry in entries {
+        if entry.key != "stepwise" {
+            return Err(err(
+                &entry.key_origin,
+                &format!("{key}.{}", entry.key),
+                "unknown key in a cohort table (expected `stepwise`; cohorts change only by steps)",
+            ));
+        }
+    }
+    let Some(list) = node.get("stepwise") else {
+        return Err(err(&node.origin, key, format!("expected {expected}")));
+    };
+    let list_key = format!("{key}.stepwise");
+    let Value::Array(items) = &list.value else {
+        return Err(type_error(
+            list,
+            &list_key,
+            "a list of [year, \"cohort\"] points",
+        ));
+    };
+    if items.is_empty() {
+        return Err(err(
+            &list.origin,
+            &list_key,
+            "the cohort table is empty: give at least one [year, \"cohort\"] point",
+        ));
+    }
+    let mut points: Vec<(f64, Cohort)> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let item_key = format!("{list_key}.{i}");
+        let pair = match &item.value {
+            Value::Array(pair) if pair.len() == 2 => pair,
+            _ => return Err(type_error(item, &item_key, "a [year, \"cohort\"] pair")),
+        };
+        let year = integer(&pair[0], &format!("{item_key}.0"), -100_000, 100_000)? as f64;
+        let cohort = name(&pair[1], &format!("{item_key}.1"))?;
+        if let Some(previous) = points.last()
+            && year <= previous.0
+        {
+            return Err(err(
+                &pair[0].origin,
+                &format!("{item_key}.0"),
+                format!(
+                    "year {year} does not come after {}: cohort table years must be strictly increasing",
+                    previous.0
+                ),
+            ));
+        }
+        points.push((year, cohort));
+    }
+    Ok(CohortRule::Stepwise { stepwise: points })
+}
 
 /// `[[year, value], ...]` with at least one point and strictly increasing
 /// years; `key` is the path of the list. Returns the points with the nodes of

@@ -294,6 +294,7 @@ impl Builder {
                 index: community_idx,
                 kind,
                 seats: Vec::new(),
+                pools: Vec::new(),
             });
         } else {
             return Err(row.error(

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 // The model's domain types and parameter sections, under the names the
 // scenario format has always used for them.
 pub use crate::model::params::{
-    Capacity, Channel, Cohort, Death, Distribution, Elections, Exits, IssueType, Issues, Kind,
-    Learning, Mentoring, PerIssue, PerKind, Promotion, Retirement, Schedule, Selection, Shape,
-    Team,
+    Capacity, Channel, Cohort, CohortRule, Death, Distribution, ElectionRule, Elections, Exits,
+    IssueType, Issues, Kind, Learning, Mentoring, PerIssue, PerKind, Promotion, Recruitment,
+    Retirement, Schedule, Selection, Shape, Shock, SupplyMode, Team,
 };
 
 use crate::model::Parameters;
@@ -37,6 +37,8 @@ pub struct Observe {
     pub educated_threshold: f64,
     /// Years left out of the trough search by default.
     pub burn_in: u32,
+    /// Tenure at or above which a promoted leader counts as tempered.
+    pub tempered_tenure: f64,
     /// The years searched for the succession trough, inclusive, when the
     /// scenario gives them (validated to lie within the run); `None` for
     /// the default of [`Scenario::trough_window`].
@@ -129,6 +131,8 @@ pub struct Scenario {
     pub observe: Observe,
     /// `[selection]`.
     pub selection: Selection,
+    /// `[recruitment]`.
+    pub recruitment: Recruitment,
     /// Channels, sorted by name (code point order).
     pub channels: Vec<Channel>,
     /// `[init]`.
@@ -183,8 +187,10 @@ impl Scenario {
             observe: crate::model::params::Observe {
                 educated_threshold: self.observe.educated_threshold,
                 burn_in: self.observe.burn_in,
+                tempered_tenure: self.observe.tempered_tenure,
             },
             selection: self.selection.clone(),
+            recruitment: self.recruitment.clone(),
             channels: self.channels.clone(),
         }
     }

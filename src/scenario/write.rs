@@ -104,6 +104,16 @@ fn value(kind: ParamKind, v: &Plain) -> String {
         ParamKind::PerKindSchedule(_) => per_kind(&typed::<PerKind<Schedule>>(v), schedule),
         ParamKind::PerKindInt { .. } => per_kind(&typed::<PerKind<i64>>(v), i64::to_string),
         ParamKind::Distribution(_) => distribution(&typed(v)),
+        ParamKind::CohortRule => match typed::<CohortRule>(v) {
+            CohortRule::Fixed(cohort) => quote(cohort.name()),
+            CohortRule::Stepwise { stepwise } => {
+                let items: Vec<String> = stepwise
+                    .iter()
+                    .map(|(y, c)| format!("[{}, {}]", year(*y), quote(c.name())))
+                    .collect();
+                format!("{{ stepwise = [{}] }}", items.join(", "))
+            }
+        },
         ParamKind::Enum(_) | ParamKind::Text | ParamKind::Path => quote(&typed::<String>(v)),
         ParamKind::YearPair => {
             let (first, last): (i64, i64) = typed(v);
@@ -145,7 +155,11 @@ fn at<'a>(tree: &'a Plain, path: &str) -> Option<&'a Plain> {
 /// value of a section (none for a section with no value), and the
 /// parameters of a sub-table (`exits.death.a`) as one inline table at the
 /// place of its first one.
-fn write_params(out: &mut String, tree: &Plain, params: &[(&str, ParamKind)]) {
+///
+/// `nested`: the paths are relative to a table whose header is already
+/// written (a channel's), so their first segment names a sub-table to
+/// inline (`shock.sd`), not a section.
+fn write_params(out: &mut String, tree: &Plain, params: &[(&str, ParamKind)], nested: bool) {
     let mut section = "";
     let mut written: Vec<String> = Vec::new();
     for &(path, kind) in params {
@@ -153,7 +167,7 @@ fn write_params(out: &mut String, tree: &Plain, params: &[(&str, ParamKind)]) {
             continue;
         };
         let segs: Vec<&str> = path.split('.').collect();
-        if segs.len() > 1 && segs[0] != section {
+        if !nested && segs.len() > 1 && segs[0] != section {
             section = segs[0];
             let _ = write!(out, "\n[{section}]\n");
         }
@@ -165,9 +179,14 @@ fn write_params(out: &mut String, tree: &Plain, params: &[(&str, ParamKind)]) {
             }
             continue;
         }
+        let inline = if nested {
+            segs.len() == 2
+        } else {
+            segs.len() == 3
+        };
         match segs.as_slice() {
-            [_, sub, _] => {
-                let group = format!("{}.{sub}.", segs[0]);
+            [.., sub, _] if inline => {
+                let group = segs[..segs.len() - 1].join(".") + ".";
                 if written.contains(&group) {
                     continue;
                 }
@@ -209,13 +228,13 @@ pub(crate) fn to_toml(s: &Scenario) -> String {
         .collect();
     let after: Vec<_> = rest.iter().skip_while(is_channel).map(entry).collect();
     let mut out = String::new();
-    write_params(&mut out, &tree, &before);
+    write_params(&mut out, &tree, &before, false);
     for channel in &s.channels {
         // Channel names are validated to bare-key characters.
         let _ = write!(out, "\n[channels.{}]\n", channel.name);
-        write_params(&mut out, &plain(channel), &per_channel);
+        write_params(&mut out, &plain(channel), &per_channel, true);
     }
-    write_params(&mut out, &tree, &after);
+    write_params(&mut out, &tree, &after, false);
     out
 }
 

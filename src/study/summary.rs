@@ -14,7 +14,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 /// The summary figures of one run, in output order (`runs.csv`; in
 /// `summary.csv` each gives the columns of its statistics,
 /// `crate::folder::schema::summary_statistics`).
-pub const FIGURES: [Column; 9] = [
+pub const FIGURES: [Column; 10] = [
     Column::new(
         "final_capacity",
         Number,
@@ -69,6 +69,12 @@ pub const FIGURES: [Column; 9] = [
         "per 1000 issues",
         "escalations per 1000 issues pooled over the whole run",
     ),
+    Column::new(
+        "pipeline_tempered",
+        Number,
+        "promotions per 1000 seats per year",
+        "promotions of leaders with tenure ≥ `observe.tempered_tenure` over the years of `policy_window`, per 1000 seats (filled or not) per year: cadres tempered in the community and sent upward",
+    ),
 ];
 
 /// One run's figures, in [`FIGURES`] order (`None` where undefined, e.g. a
@@ -111,6 +117,20 @@ pub fn run_figures(
         .collect();
     let policy = (!window.is_empty()).then(|| window.iter().sum::<f64>() / window.len() as f64);
 
+    // The pipeline (MODEL.md section 7.6): Σ promoted_tempered over the
+    // window per 1000 seat-years of the window.
+    let tempered = col("promoted_tempered");
+    let (promoted, seat_years) = rows.iter().filter(|r| r.year >= from && r.year <= to).fold(
+        (0.0, 0_u64),
+        |(promoted, seat_years), r| {
+            (
+                promoted + r.values[tempered].unwrap_or(0.0),
+                seat_years + r.seats,
+            )
+        },
+    );
+    let pipeline = (seat_years > 0).then(|| 1000.0 * promoted / seat_years as f64);
+
     let issues: u64 = rows.iter().map(|r| r.issues).sum();
     let escalations: u64 = rows.iter().map(|r| r.escalations).sum();
     let escalations_per_1000 = (issues > 0).then(|| 1000.0 * escalations as f64 / issues as f64);
@@ -126,6 +146,7 @@ pub fn run_figures(
         final_of("share_knowledge"),
         final_of("vacancy_rate"),
         escalations_per_1000,
+        pipeline,
     ]
 }
 
