@@ -294,6 +294,15 @@ impl Plan {
         if parameters.channels.len() > usize::from(u16::MAX) + 1 {
             return Err(invalid("channels", "more than 65,536 channels"));
         }
+        let election = election_years(parameters);
+        let years = parameters
+            .years()
+            .zip(election)
+            .map(|(year, election)| year_plan(parameters, year, election, samplers))
+            .collect::<Result<Vec<_>>>()?;
+
+        // After the years: a pool that could not be bounded is refused there,
+        // with its reason, before its initial mean is computed.
         let channels = parameters
             .channels
             .iter()
@@ -310,13 +319,6 @@ impl Plan {
                     trust: samplers.entry(&channel.trust, &what("trust"))?,
                 })
             })
-            .collect::<Result<Vec<_>>>()?;
-
-        let election = election_years(parameters);
-        let years = parameters
-            .years()
-            .zip(election)
-            .map(|(year, election)| year_plan(parameters, year, election, samplers))
             .collect::<Result<Vec<_>>>()?;
 
         Ok(Plan {
@@ -481,7 +483,7 @@ fn initial_pool(
     for kind in Kind::ALL {
         let arrivals = channel.supply.at(year) * channel.kind.get(kind).at(year) * attraction;
         let leave = channel.leave.get(kind).at(year);
-        // leave = 0 with arrivals is refused for every year in `year_plan`.
+        // leave = 0 with arrivals was refused for every year by `year_plan`.
         let mean = if arrivals == 0.0 {
             0.0
         } else {
