@@ -5,20 +5,39 @@
 //! replicates, the mean of every compared metric agrees within sampling
 //! error.
 //!
-//! Each arm runs R = 16 replicates with its own seeds (so the arms are
+//! Each arm runs R replicates with its own seeds (so the arms are
 //! independent), and each (metric, year) pair is compared with Welch's
-//! statistic |m_1 − m_2| / sqrt(s_1²/R + s_2²/R). With 11 metrics × 6
-//! years = 66 comparisons, a bound of 4.5 fails by chance with probability
-//! about 1e-4 per comparison (Welch's t with about 30 degrees of freedom),
-//! below 1% for all 66, under the same law. The seeds are fixed, so the
-//! verdict changes only when the draws do.
+//! statistic |m_1 − m_2| / sqrt(s_1²/R + s_2²/R). The seeds are fixed, so
+//! the verdict changes only when the draws do.
+//!
+//! - The version-1 reference case (`equivalence.toml`): R = 16, 11 metrics
+//!   × 6 years = 66 comparisons; a bound of 4.5 fails by chance with
+//!   probability about 1e-4 per comparison (Welch's t with about 30 degrees
+//!   of freedom), below 1% for all 66, under the same law.
+//! - The version-2 code paths (MODEL.md section 7), one test per fixture
+//!   `equivalence-*.toml`: the committee rule with and without vote noise,
+//!   talent pools under the seat and the committee rule, and a supply shock.
+//!   These add `entries_<channel>` for the six channels (and `pool_<channel>`
+//!   for the pool fixtures) to the 11 metrics, over 8 years: 17 × 8 = 136
+//!   comparisons (23 × 8 = 184 with pools). With R = 24 (about 46 degrees
+//!   of freedom) a bound of 5.0 fails by chance with probability about
+//!   9e-6 per comparison, so at most 184 × 9e-6 ≈ 0.16% per test (union
+//!   bound); even at Welch's worst case of R − 1 = 23 degrees of freedom
+//!   (one arm's variance dominating) it is about 4.7e-5 per comparison,
+//!   0.9% per test.
+//!   A metric that is constant and equal in both arms (an entry count of a
+//!   closed channel) compares as 0.
 
 use std::path::Path;
 use succession::model::{self, Plan, Samplers, StreamKey, YearMetrics};
 use succession::scenario;
 
+/// Replicates per arm and bound of the version-1 comparison.
 const R: u32 = 16;
 const BOUND: f64 = 4.5;
+/// Replicates per arm and bound of the version-2 comparisons.
+const R_V2: u32 = 24;
+const BOUND_V2: f64 = 5.0;
 const METRICS: [&str; 11] = [
     "capacity_mean",
     "resolution_rate",
@@ -33,16 +52,41 @@ const METRICS: [&str; 11] = [
     "exits_election",
 ];
 const YEARS: [i32; 6] = [1955, 1970, 1990, 2010, 2021, 2040];
+/// The years compared for the version-2 fixtures, which hold elections
+/// every second year from 1954: six election years (`exits_election`
+/// compares an election) and two years between elections (2011, 2039),
+/// where under the committee rule the seats the year's exits free are
+/// filled by step 6, the only way in for a channel that does not stand.
+const YEARS_V2: [i32; 8] = [1956, 1970, 1990, 2010, 2011, 2020, 2039, 2040];
+/// The channels of `scenarios/reference-start.toml`, which every fixture
+/// extends.
+const CHANNELS: [&str; 6] = [
+    "revolution",
+    "enterprise",
+    "military",
+    "school",
+    "society",
+    "agency",
+];
 
-fn arm(samplers: Samplers, first_seed: u64) -> (Vec<String>, Vec<Vec<YearMetrics>>) {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/golden/equivalence.toml");
+/// The metric columns and the per-year rows of `replicates` runs of the
+/// fixture `tests/scenarios/golden/<fixture>` with one sampler set, seeds
+/// `first_seed`, `first_seed + 1`, ...
+fn arm(
+    fixture: &str,
+    samplers: Samplers,
+    first_seed: u64,
+    replicates: u32,
+) -> (Vec<String>, Vec<Vec<YearMetrics>>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/golden")
+        .join(fixture);
     let scenario = scenario::load(&path, &[]).unwrap();
     let plan = match samplers {
         Samplers::Fast => Plan::new(&scenario.parameters()),
         Samplers::Reference => Plan::reference(&scenario.parameters()),
     };
-    let runs = (0..R)
+    let runs = (0..replicates)
         .map(|r| {
             let key = StreamKey::new(first_seed + u64::from(r), 0, None);
             model::run(
@@ -65,22 +109,31 @@ fn mean_and_var(values: &[f64]) -> (f64, f64) {
     )
 }
 
-#[test]
-fn default_and_reference_samplers_agree_within_sampling_error() {
-    let (columns, pruned) = arm(Samplers::Fast, 1);
-    let (_, direct) = arm(Samplers::Reference, 1001);
+/// Runs `fixture` with both sampler sets (default seeds 1.., reference
+/// seeds 1001..), `replicates` runs each, and asserts that every metric's
+/// mean agrees within `bound` Welch standard errors in every one of
+/// `years`; the failure message holds every comparison made so far.
+fn assert_same_law(fixture: &str, metrics: &[String], years: &[i32], replicates: u32, bound: f64) {
+    let (columns, pruned) = arm(fixture, Samplers::Fast, 1, replicates);
+    let (_, direct) = arm(fixture, Samplers::Reference, 1001, replicates);
     let mut report = Vec::new();
-    for metric in METRICS {
-        let col = columns.iter().position(|c| c == metric).unwrap();
-        for year in YEARS {
+    for metric in metrics {
+        let col = columns
+            .iter()
+            .position(|c| c == metric)
+            .unwrap_or_else(|| panic!("{fixture}: no column {metric}"));
+        for &year in years {
             let values = |runs: &[Vec<YearMetrics>]| -> Vec<f64> {
                 runs.iter()
-                    .map(|rows| rows.iter().find(|r| r.year == year).unwrap().values[col].unwrap())
+                    .map(|rows| {
+                        rows.iter().find(|r| r.year == year).unwrap().values[col]
+                            .unwrap_or_else(|| panic!("{fixture}: {metric} in {year} is empty"))
+                    })
                     .collect()
             };
             let (m1, v1) = mean_and_var(&values(&pruned));
             let (m2, v2) = mean_and_var(&values(&direct));
-            let se = (v1 / f64::from(R) + v2 / f64::from(R)).sqrt();
+            let se = (v1 / f64::from(replicates) + v2 / f64::from(replicates)).sqrt();
             let z = if se > 0.0 {
                 (m1 - m2).abs() / se
             } else if m1 == m2 {
@@ -92,10 +145,82 @@ fn default_and_reference_samplers_agree_within_sampling_error() {
                 "{metric} {year}: pruned {m1:.5} direct {m2:.5} z {z:.2}"
             ));
             assert!(
-                z <= BOUND,
-                "{metric} in {year}: {m1} vs {m2}, {z:.2} standard errors\n{}",
+                z <= bound,
+                "{fixture}: {metric} in {year}: {m1} vs {m2}, {z:.2} standard errors\n{}",
                 report.join("\n")
             );
         }
     }
+}
+
+/// The 11 metrics, `entries_<channel>` for every channel and, with
+/// `pools`, `pool_<channel>` for every channel.
+fn v2_metrics(pools: bool) -> Vec<String> {
+    let mut metrics: Vec<String> = METRICS.iter().map(|m| m.to_string()).collect();
+    metrics.extend(CHANNELS.iter().map(|c| format!("entries_{c}")));
+    if pools {
+        metrics.extend(CHANNELS.iter().map(|c| format!("pool_{c}")));
+    }
+    metrics
+}
+
+#[test]
+fn default_and_reference_samplers_agree_within_sampling_error() {
+    let metrics: Vec<String> = METRICS.iter().map(|m| m.to_string()).collect();
+    assert_same_law("equivalence.toml", &metrics, &YEARS, R, BOUND);
+}
+
+#[test]
+fn samplers_agree_under_the_committee_rule_with_vote_noise() {
+    assert_same_law(
+        "equivalence-committee-noise.toml",
+        &v2_metrics(false),
+        &YEARS_V2,
+        R_V2,
+        BOUND_V2,
+    );
+}
+
+#[test]
+fn samplers_agree_under_the_committee_rule_without_vote_noise() {
+    assert_same_law(
+        "equivalence-committee.toml",
+        &v2_metrics(false),
+        &YEARS_V2,
+        R_V2,
+        BOUND_V2,
+    );
+}
+
+#[test]
+fn samplers_agree_with_talent_pools_under_the_seat_rule() {
+    assert_same_law(
+        "equivalence-pool.toml",
+        &v2_metrics(true),
+        &YEARS_V2,
+        R_V2,
+        BOUND_V2,
+    );
+}
+
+#[test]
+fn samplers_agree_with_talent_pools_under_the_committee_rule() {
+    assert_same_law(
+        "equivalence-pool-committee.toml",
+        &v2_metrics(true),
+        &YEARS_V2,
+        R_V2,
+        BOUND_V2,
+    );
+}
+
+#[test]
+fn samplers_agree_with_a_supply_shock() {
+    assert_same_law(
+        "equivalence-shocks.toml",
+        &v2_metrics(false),
+        &YEARS_V2,
+        R_V2,
+        BOUND_V2,
+    );
 }
