@@ -1,16 +1,31 @@
-//! `engine`: one replicate of the baseline at 10,000 communities, in
-//! community-years per second, on one thread and on all threads.
+//! `engine`: one replicate at 10,000 communities (or the scenario's own
+//! size when smaller), in community-years per second, on one thread and on
+//! all threads: the baseline, and the version-2 scenarios of scenarios/v2/
+//! (seat and committee elections over the baseline history, talent pools,
+//! and the first point of the supply-shock sweep, which starts in 2026 from
+//! the baseline's 2025 roster and has 2,000 communities).
 //!
 //! Targets (issue "National scale in seconds"): at least 5 M
 //! community-years per second on one thread, and all-thread throughput at
 //! least 1.7× the one-thread throughput on 2 cores. Where the engine stands
 //! against them, and why, is in docs/performance.md (on the development
-//! machine, 2026-11-28: about 1.1 M/s on one thread, 1.8× on two).
+//! machine, 2026-11-28: about 1.1 M/s on one thread, 1.8× on two; the
+//! version-2 measurements of 2026-12-02 are in its section "Model version
+//! 2").
+//!
+//! The baseline's benchmark id (`engine/baseline_10000_communities/…`) is
+//! the one measured before version 2, so its numbers stay comparable; the
+//! version-2 ids are `engine/v2/<scenario>_<N>_communities/…`, so
+//! `cargo bench --bench engine -- v2/` runs only those.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use std::path::Path;
-use succession::model::{self, Plan, StreamKey};
+use succession::model::{self, Community, Plan, StreamKey};
 use succession::scenario::{self, Override};
+use succession::study::Study;
+
+/// The most communities a benchmark run has.
+const COMMUNITIES: u32 = 10_000;
 
 fn baseline(communities: u32) -> succession::scenario::Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
@@ -25,14 +40,17 @@ fn baseline(communities: u32) -> succession::scenario::Scenario {
     .expect("the baseline loads")
 }
 
-fn engine(c: &mut Criterion) {
-    let scenario = baseline(10_000);
-    let parameters = scenario.parameters();
-    let plan = Plan::new(&parameters);
-    let key = StreamKey::new(scenario.seed, 0, None);
-    let community_years = u64::from(scenario.communities) * scenario.n_years() as u64;
-    let mut group = c.benchmark_group("engine");
-    group.sample_size(10);
+/// Times one run of `plan` from the state `initial` makes (inside the timed
+/// iteration, as the baseline's benchmark always did) on one thread and on
+/// all threads.
+fn bench_run(
+    group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    plan: &Plan,
+    initial: &(dyn Fn() -> Vec<Community> + Sync),
+    key: &StreamKey,
+    community_years: u64,
+) {
     group.throughput(Throughput::Elements(community_years));
     let all = std::thread::available_parallelism().map_or(1, |n| n.get());
     for threads in [1, all] {
@@ -40,20 +58,76 @@ fn engine(c: &mut Criterion) {
             .num_threads(threads)
             .build()
             .unwrap();
-        group.bench_function(
-            format!("baseline_10000_communities/{threads}_threads"),
-            |b| {
-                b.iter(|| {
-                    pool.install(|| {
-                        model::run(
-                            &plan,
-                            model::vacant_communities(&parameters),
-                            &key,
-                            &mut |_, _| {},
-                        )
-                    })
-                })
-            },
+        group.bench_function(format!("{name}/{threads}_threads"), |b| {
+            b.iter(|| pool.install(|| model::run(plan, initial(), key, &mut |_, _| {})))
+        });
+    }
+}
+
+/// A version-2 scenario as the study runs it: its first sweep point (the
+/// scenario itself when it has no sweep), replicate 0, seeded from its
+/// roster when it names one, with at most [`COMMUNITIES`] communities.
+struct V2Run {
+    name: String,
+    plan: Plan,
+    initial: Vec<Community>,
+    key: StreamKey,
+    community_years: u64,
+}
+
+fn v2(file: &str) -> V2Run {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/v2")
+        .join(format!("{file}.toml"));
+    let own = scenario::load(&path, &[]).expect("the scenario loads");
+    let mut sets = vec!["replicates=1".to_string()];
+    // A roster scenario takes its own size from the file (shocks: 2,000);
+    // the others have as many communities as they are given.
+    if own.init.roster.is_none() || own.communities > COMMUNITIES {
+        sets.push(format!("communities={}", own.communities.min(COMMUNITIES)));
+    }
+    let study = Study::load(&path, &sets, &[], None).expect("the study loads");
+    let scenario = study.point_scenario(0).expect("point 0 resolves");
+    let parameters = scenario.parameters();
+    let initial = match &study.roster {
+        Some(roster) => roster.communities_for(0, parameters.communities as usize),
+        None => model::vacant_communities(&parameters),
+    };
+    let community_years = initial.len() as u64 * scenario.n_years() as u64;
+    V2Run {
+        name: format!("v2/{file}_{}_communities", initial.len()),
+        plan: Plan::new(&parameters),
+        initial,
+        key: study.stream_key(0, 0),
+        community_years,
+    }
+}
+
+fn engine(c: &mut Criterion) {
+    let scenario = baseline(COMMUNITIES);
+    let parameters = scenario.parameters();
+    let plan = Plan::new(&parameters);
+    let key = StreamKey::new(scenario.seed, 0, None);
+    let community_years = u64::from(scenario.communities) * scenario.n_years() as u64;
+    let mut group = c.benchmark_group("engine");
+    group.sample_size(10);
+    bench_run(
+        &mut group,
+        "baseline_10000_communities",
+        &plan,
+        &|| model::vacant_communities(&parameters),
+        &key,
+        community_years,
+    );
+    for file in ["elections-seat", "elections-committee", "pools", "shocks"] {
+        let run = v2(file);
+        bench_run(
+            &mut group,
+            &run.name,
+            &run.plan,
+            &|| run.initial.clone(),
+            &run.key,
+            run.community_years,
         );
     }
     group.finish();
