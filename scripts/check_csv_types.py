@@ -17,8 +17,10 @@ A column whose cells are all empty has nothing to infer from and is exempt
 So, for polars only, is a column whose first 100 cells are empty (polars
 infers from the first infer_schema_length=100 rows and reads such a column
 as String; pandas reads the whole file): e.g. the knowledge cohort's mean
-skills before any knowledge leader is seated. Such a run's timeseries is
-left out of the concat. Prints one line per folder; exits 1 on any mismatch.
+skills before any knowledge leader is seated. Runs are concatenated with
+their declared types (the README's way), and with no options where their
+inferred types agree.
+Prints one line per folder; exits 1 on any mismatch.
 """
 import json
 import sys
@@ -89,32 +91,54 @@ def check(folder: Path, late: dict, empty: dict) -> list[str]:
     return problems
 
 
+POLARS_TYPE = {"integer": pl.Int64, "number": pl.Float64, "string": pl.String}
+
+
+def declared_schema(folder: Path, path: str) -> dict:
+    """The polars schema of `path` from the folder's datapackage.json."""
+    package = json.loads((folder / "datapackage.json").read_text())
+    fields = {r["path"]: r["schema"]["fields"] for r in package["resources"]}[path]
+    return {f["name"]: POLARS_TYPE[f["type"]] for f in fields}
+
+
 def check_concat(folders: list[Path], exempt: dict) -> list[str]:
     """polars.concat of the timeseries of runs with the same columns (at
-    least two runs), those with a column exempt from inference left out
-    (polars reads it as String, which does not stack on Float64)."""
+    least two runs): read with the declared schema (README's safe way), every
+    group must stack; read with no options, the runs whose inferred types
+    agree must stack (a column empty in a whole run, such as `pool_<channel>`
+    without pools, is read as String and stacks only on another String)."""
     groups = {}
     for folder in folders:
-        if any(c.startswith("timeseries.csv:") for c in exempt[folder]):
-            print(f"pl.concat: {folder.name} left out (a timeseries column exempt from inference)")
-            continue
         try:
-            frame = pl.read_csv(folder / "timeseries.csv")
+            typed = pl.read_csv(folder / "timeseries.csv", schema=declared_schema(folder, "timeseries.csv"))
+            plain = pl.read_csv(folder / "timeseries.csv")
         except Exception:  # reported by check()
             print(f"pl.concat: {folder.name} left out (its timeseries.csv does not load)")
             continue
-        groups.setdefault(tuple(frame.columns), []).append((folder, frame))
+        groups.setdefault(tuple(typed.columns), []).append((folder, typed, plain))
     problems = []
     if len(folders) > 1 and all(len(runs) < 2 for runs in groups.values()):
         problems.append("pl.concat: no two runs with the same columns to concatenate")
     for runs in groups.values():
         if len(runs) < 2:
             continue
+        names = ", ".join(f.name for f, _, _ in runs)
         try:
-            rows = len(pl.concat([frame for _, frame in runs]))
-            print(f"pl.concat of {len(runs)} timeseries.csv ({', '.join(f.name for f, _ in runs)}): {rows} rows, ok")
+            rows = len(pl.concat([typed for _, typed, _ in runs]))
+            print(f"pl.concat of {len(runs)} timeseries.csv read with their declared types ({names}): {rows} rows, ok")
         except Exception as error:  # polars raises several kinds
-            problems.append(f"pl.concat of {[str(f) for f, _ in runs]}: {error}")
+            problems.append(f"pl.concat (declared types) of {[str(f) for f, _, _ in runs]}: {error}")
+        by_dtypes = {}
+        for folder, _, plain in runs:
+            by_dtypes.setdefault(tuple(map(str, plain.dtypes)), []).append((folder, plain))
+        for same in by_dtypes.values():
+            if len(same) < 2:
+                continue
+            try:
+                rows = len(pl.concat([plain for _, plain in same]))
+                print(f"pl.concat of {len(same)} timeseries.csv read with no options ({', '.join(f.name for f, _ in same)}): {rows} rows, ok")
+            except Exception as error:
+                problems.append(f"pl.concat (no options) of {[str(f) for f, _ in same]}: {error}")
     return problems
 
 

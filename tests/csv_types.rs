@@ -42,6 +42,17 @@ const RUNS: &[(&str, &str, &[&str])] = &[
         "scenarios/national.toml",
         &["--set", "communities=300"],
     ),
+    // Version 2: pools (numbers in `pool_<channel>`), committee elections.
+    (
+        "v2-pools",
+        "scenarios/v2/pools.toml",
+        &["--set", "communities=200", "--set", "replicates=2"],
+    ),
+    (
+        "v2-elections-committee",
+        "scenarios/v2/elections-committee.toml",
+        &["--set", "communities=200", "--set", "replicates=2"],
+    ),
     (
         "mentoring",
         "scenarios/mentoring.toml",

@@ -20,7 +20,10 @@ fn every_new_parameter_at_its_default_changes_no_byte() {
     for file in ["timeseries.csv", "runs.csv", "summary.csv", "points.csv"] {
         let v1 = std::fs::read(scratch.path().join("v1").join(file)).unwrap();
         let v2 = std::fs::read(scratch.path().join("v2").join(file)).unwrap();
-        assert!(v1 == v2, "{file} differs with every new parameter at its default");
+        assert!(
+            v1 == v2,
+            "{file} differs with every new parameter at its default"
+        );
     }
     let golden = std::fs::read(root().join("tests/golden/small_timeseries.csv")).unwrap();
     let v2 = std::fs::read(scratch.path().join("v2/timeseries.csv")).unwrap();

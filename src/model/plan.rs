@@ -56,8 +56,8 @@ pub(crate) struct ChannelYear {
     pub(crate) cohort: Cohort,
     /// Pool mode: the share of the pool leaving, per kind.
     pub(crate) leave: [f64; 2],
-    /// `supply · kindmult · A_c` per kind, before the shock: what
-    /// [`Plan::for_run`] multiplies by the run's shock.
+    /// The mean of `offers` per kind: `supply · kindmult · A_c` in the
+    /// plan, times the run's shock M in [`Plan::for_run`]'s copy.
     pub(crate) offer_mean: [f64; 2],
     /// `local_c`: scales trust learning.
     pub(crate) localness: f64,
@@ -366,12 +366,17 @@ impl Plan {
                 if channel.shock.sd == 0.0 {
                     continue;
                 }
-                for (offers, mean) in channel_year.offers.iter_mut().zip(channel_year.offer_mean) {
+                for (offers, mean) in channel_year
+                    .offers
+                    .iter_mut()
+                    .zip(channel_year.offer_mean.iter_mut())
+                {
                     // The gate checked the mean up to a shock of z = 12, which
                     // a normal exceeds with probability below 1e-32.
-                    *offers = self.samplers.poisson(mean * m).unwrap_or_else(|| {
+                    *offers = self.samplers.poisson(*mean * m).unwrap_or_else(|| {
                         panic!("a shocked offer mean {mean} × {m} is beyond the Poisson sampler")
                     });
+                    *mean *= m;
                 }
             }
         }
