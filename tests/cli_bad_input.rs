@@ -378,6 +378,15 @@ fn cases() -> Vec<Case> {
             &["v2_shock_sd_negative.toml:5:16", "channels.school.shock.sd"],
         ),
         case(
+            "v2: shock sd above 3 (exp(σ z) would overflow)",
+            &["run", &bad("v2_shock_sd_huge.toml")],
+            &[
+                "v2_shock_sd_huge.toml:5:16",
+                "channels.school.shock.sd",
+                "in [0, 3]",
+            ],
+        ),
+        case(
             "v2: shock persistence of 1",
             &["run", &bad("v2_shock_persistence_one.toml")],
             &[

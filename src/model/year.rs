@@ -4,8 +4,9 @@
 //! `elections`, `recruitment`, then observation into the [`Tally`].
 //!
 //! All draws of the year come, in this order, from the community's stream
-//! positioned at the year's block ([`community_rng`]). Nothing here
-//! allocates.
+//! positioned at the year's block ([`community_rng`]). The version-1 steps
+//! allocate nothing; the initial pools and the committee election's list
+//! (once per community and election) do.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;

@@ -85,6 +85,15 @@ pub(crate) const UNIT_BELOW_ONE: Bounds = Bounds {
     max: 1.0,
     max_open: true,
 };
+/// The σ of a supply shock: at most 3 (M = exp(σ z − σ²/2) then has a
+/// standard deviation of about 90, far beyond any supply series; above it
+/// exp(σ z) overflows for ordinary z).
+pub(crate) const SHOCK_SD: Bounds = Bounds {
+    min: 0.0,
+    min_open: false,
+    max: 3.0,
+    max_open: false,
+};
 /// Election terms.
 pub(crate) const AT_LEAST_ONE: Bounds = Bounds {
     min: 1.0,
@@ -382,7 +391,7 @@ pub(crate) static PARAMS: &[Param] = &[
     required("channels.*.cohort", ParamKind::CohortRule, "(required for a new channel)", "", "cohort of the channel's recruits, or a stepwise table of cohorts by year of entry"),
     required("channels.*.supply", Schedule(NONNEG), "(required for a new channel)", "candidates per vacant seat-year (pool: arrivals per community-year)", "expected candidates offered per vacant seat, or arrivals into the pool"),
     p("channels.*.kind", PerKindSchedule(NONNEG), "1.0", "multiplier", "kindmult_c: supply multiplier per community kind"),
-    note("channels.*.responds_to_openness", Bool, "(true for the knowledge cohort, else false)", "", "whether supply grows with 1 + θ · openness"),
+    note("channels.*.responds_to_openness", Bool, "(true for the knowledge cohort, else false; with a cohort table, by the cohort of the year)", "", "whether supply grows with 1 + θ · openness"),
     p("channels.*.localness", Schedule(UNIT), "1.0", "", "scales trust learning (1 locals, < 1 outsiders)"),
     p("channels.*.turnover", Schedule(NONNEG), "0.0", "per year", "base_c: base turnover hazard"),
     p("channels.*.promotion", Schedule(NONNEG), "0.0", "", "promo_c: promotion propensity"),
@@ -392,7 +401,7 @@ pub(crate) static PARAMS: &[Param] = &[
     p("channels.*.experience", Distribution(DistKind::Skill), "0.5", "skill", "entry experience distribution"),
     p("channels.*.trust", Distribution(DistKind::Skill), "0.5", "skill", "entry trust distribution"),
     p("channels.*.leave", PerKindSchedule(UNIT), "0.5", "probability", "pool mode: share of the pool leaving each year (per kind: out-migration)"),
-    p("channels.*.shock.sd", Float(NONNEG), "0.0", "", "σ of the national supply shock M = exp(σ z − σ²/2) (0: none)"),
+    p("channels.*.shock.sd", Float(SHOCK_SD), "0.0", "", "σ of the national supply shock M = exp(σ z − σ²/2) (0: none)"),
     p("channels.*.shock.persistence", Float(UNIT_BELOW_ONE), "0.0", "", "ρ: lag-1 autocorrelation of the shock's z"),
     p("channels.*.stands_in_elections", Bool, "true", "", "committee rule: false for appointed cadres, whose seats are not contested"),
     note("init.roster", ParamKind::Path, "(none: all seats vacant)", "", "roster CSV of the starting communities and leaders"),
