@@ -740,7 +740,11 @@ fn integer(node: &Node, key: &str, min: i64, max: i64) -> Result<i64> {
         _ => return Err(type_error(node, key, "a whole number")),
     };
     if value < min || value > max {
-        let range = if max >= i64::from(u32::MAX) {
+        // A huge cap (u32::MAX for counts) is no range a user thinks in, but
+        // a value above it must still be told what it exceeded.
+        let range = if max >= i64::from(u32::MAX) && value >= min {
+            format!("at most {max}")
+        } else if max >= i64::from(u32::MAX) {
             format!("at least {min}")
         } else {
             format!("between {min} and {max}")
@@ -1294,5 +1298,9 @@ mod tests {
         assert_eq!(integer(&value("6.0"), "s", 1, 10).unwrap(), 6);
         assert!(integer(&value("6.5"), "s", 1, 10).is_err());
         assert!(integer(&value("0"), "s", 1, 10).is_err());
+        let e = integer(&value("10000000000"), "n", 0, i64::from(u32::MAX)).unwrap_err();
+        assert!(e.to_string().contains("at most 4294967295"), "{e}");
+        let e = integer(&value("-1"), "n", 0, i64::from(u32::MAX)).unwrap_err();
+        assert!(e.to_string().contains("at least 0"), "{e}");
     }
 }
