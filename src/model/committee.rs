@@ -18,6 +18,7 @@ use super::params::{Skills, SupplyMode};
 use super::plan::{Plan, YearPlan};
 use super::samplers::{PoissonTable, Samplers};
 use super::state::{Community, ExitReason, Leader, kind_index};
+use super::year::entered;
 
 /// Who a nominee is.
 #[derive(Clone, Copy, Debug)]
@@ -250,10 +251,8 @@ pub(crate) fn committee_election(
             .next()
             .expect("C winners at most, and every seat a winning challenger needs was freed");
         let age = age.unwrap_or_else(|| plan.channels[channel].age.sample(rng));
-        community.seats[seat] = Some(Leader::entering(year, channel, age, skills));
-        tally.entries[channel] += 1;
-        if plan.supply_mode == SupplyMode::Pool {
-            community.pools[channel] -= 1;
-        }
+        let leader = Leader::entering(year, channel, age, skills);
+        entered(tally, &mut community.pools, leader.channel);
+        community.seats[seat] = Some(leader);
     }
 }

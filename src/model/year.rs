@@ -400,6 +400,17 @@ fn offers<'a>(plan: &Plan, pools: &'a [u64]) -> Offers<'a> {
     }
 }
 
+/// A leader of `channel` took a seat (steps 5 and 6): one entry, and in
+/// pool mode one member fewer in the channel's pool (`pools` is empty
+/// otherwise).
+pub(crate) fn entered(tally: &mut Tally, pools: &mut [u64], channel: u16) {
+    let channel = usize::from(channel);
+    tally.entries[channel] += 1;
+    if let Some(pool) = pools.get_mut(channel) {
+        *pool -= 1;
+    }
+}
+
 /// The seat rule of step 5: each incumbent, in seat order, faces the best
 /// challenger drawn as in step 6 (from the current pools in pool mode) and
 /// leaves if the challenger's score is strictly above theirs plus the
@@ -423,11 +434,7 @@ pub fn seat_elections(
             .draw_candidate(plan, year, kind_idx, to_beat, offers, rng)
         {
             tally.exits[election] += 1;
-            let channel = usize::from(challenger.channel);
-            tally.entries[channel] += 1;
-            if let Some(pool) = community.pools.get_mut(channel) {
-                *pool -= 1;
-            }
+            entered(tally, &mut community.pools, challenger.channel);
             *slot = Some(challenger);
         }
     }
@@ -453,11 +460,7 @@ pub fn recruitment(
             plan.samplers
                 .draw_candidate(plan, year, kind_idx, f64::NEG_INFINITY, offers, rng)
         {
-            let channel = usize::from(recruit.channel);
-            tally.entries[channel] += 1;
-            if let Some(pool) = community.pools.get_mut(channel) {
-                *pool -= 1;
-            }
+            entered(tally, &mut community.pools, recruit.channel);
             *slot = Some(recruit);
         }
     }

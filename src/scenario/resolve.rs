@@ -855,70 +855,74 @@ fn cohort_rule(node: &Node, key: &str) -> Result<CohortRule> {
     let Some(list) = node.get("stepwise") else {
         return Err(err(&node.origin, key, format!("expected {expected}")));
     };
-    let list_key = format!("{key}.stepwise");
-    let Value::Array(items) = &list.value else {
-        return Err(type_error(
-            list,
-            &list_key,
-            "a list of [year, \"cohort\"] points",
-        ));
-    };
-    if items.is_empty() {
-        return Err(err(
-            &list.origin,
-            &list_key,
-            "the cohort table is empty: give at least one [year, \"cohort\"] point",
-        ));
-    }
-    let mut points: Vec<(f64, Cohort)> = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let item_key = format!("{list_key}.{i}");
-        let pair = match &item.value {
-            Value::Array(pair) if pair.len() == 2 => pair,
-            _ => return Err(type_error(item, &item_key, "a [year, \"cohort\"] pair")),
-        };
-        let year = integer(&pair[0], &format!("{item_key}.0"), -100_000, 100_000)? as f64;
-        let cohort = name(&pair[1], &format!("{item_key}.1"))?;
-        if let Some(previous) = points.last()
-            && year <= previous.0
-        {
-            return Err(err(
-                &pair[0].origin,
-                &format!("{item_key}.0"),
-                format!(
-                    "year {year} does not come after {}: cohort table years must be strictly increasing",
-                    previous.0
-                ),
-            ));
-        }
-        points.push((year, cohort));
-    }
-    Ok(CohortRule::Stepwise { stepwise: points })
+    let points = year_pairs(list, &format!("{key}.stepwise"), &COHORT_TABLE, name)?;
+    let stepwise = points
+        .into_iter()
+        .map(|(year, cohort, _)| (year, cohort))
+        .collect();
+    Ok(CohortRule::Stepwise { stepwise })
 }
 
+/// What a list of `[year, value]` points is, for its messages.
+struct YearPairs {
+    /// What the list is ("schedule").
+    what: &'static str,
+    /// What the second element of a point is ("value").
+    item: &'static str,
+    /// What to give instead of an empty list.
+    if_empty: &'static str,
+}
+
+const SCHEDULE: YearPairs = YearPairs {
+    what: "schedule",
+    item: "value",
+    if_empty: "give a number or at least one [year, value] point",
+};
+
+const COHORT_TABLE: YearPairs = YearPairs {
+    what: "cohort table",
+    item: "\"cohort\"",
+    if_empty: "give at least one [year, \"cohort\"] point",
+};
+
 /// `[[year, value], ...]` with at least one point and strictly increasing
-/// years; `key` is the path of the list. Returns the points with the nodes of
-/// their values, for range errors.
-fn points<'a>(node: &'a Node, key: &str) -> Result<Vec<(f64, f64, &'a Node)>> {
+/// years, each value read by `value`; `key` is the path of the list.
+/// Returns the points with the nodes of their values, for range errors.
+fn year_pairs<'a, T>(
+    node: &'a Node,
+    key: &str,
+    form: &YearPairs,
+    value: impl Fn(&Node, &str) -> Result<T>,
+) -> Result<Vec<(f64, T, &'a Node)>> {
     let Value::Array(items) = &node.value else {
-        return Err(type_error(node, key, "a list of [year, value] points"));
+        return Err(type_error(
+            node,
+            key,
+            &format!("a list of [year, {}] points", form.item),
+        ));
     };
     if items.is_empty() {
         return Err(err(
             &node.origin,
             key,
-            "the schedule is empty: give a number or at least one [year, value] point",
+            format!("the {} is empty: {}", form.what, form.if_empty),
         ));
     }
-    let mut out: Vec<(f64, f64, &Node)> = Vec::with_capacity(items.len());
+    let mut out: Vec<(f64, T, &Node)> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let item_key = format!("{key}.{i}");
         let pair = match &item.value {
             Value::Array(pair) if pair.len() == 2 => pair,
-            _ => return Err(type_error(item, &item_key, "a [year, value] pair")),
+            _ => {
+                return Err(type_error(
+                    item,
+                    &item_key,
+                    &format!("a [year, {}] pair", form.item),
+                ));
+            }
         };
         let year = integer(&pair[0], &format!("{item_key}.0"), -100_000, 100_000)? as f64;
-        let value = number(&pair[1], &format!("{item_key}.1"))?;
+        let v = value(&pair[1], &format!("{item_key}.1"))?;
         if let Some(previous) = out.last()
             && year <= previous.0
         {
@@ -926,14 +930,19 @@ fn points<'a>(node: &'a Node, key: &str) -> Result<Vec<(f64, f64, &'a Node)>> {
                 &pair[0].origin,
                 &format!("{item_key}.0"),
                 format!(
-                    "year {year} does not come after {}: schedule years must be strictly increasing",
-                    previous.0
+                    "year {year} does not come after {}: {} years must be strictly increasing",
+                    previous.0, form.what
                 ),
             ));
         }
-        out.push((year, value, &pair[1]));
+        out.push((year, v, &pair[1]));
     }
     Ok(out)
+}
+
+/// A schedule's `[[year, value], ...]` points.
+fn points<'a>(node: &'a Node, key: &str) -> Result<Vec<(f64, f64, &'a Node)>> {
+    year_pairs(node, key, &SCHEDULE, number)
 }
 
 /// A schedule whose scaled values lie within `bounds`.
