@@ -1,7 +1,9 @@
 //! The engine's default samplers (pruned candidates, tabled betas and
-//! Poisson counts, binomial inversion) and the reference samplers (every
-//! candidate fully drawn, rand_distr's Beta, Poisson and Binomial) draw the
-//! stream differently but must give the same law: over independent
+//! Poisson counts, binomial inversion, issue totals drawn per block of
+//! 1,024 communities as MODEL.md section 3.1 allows) and the reference
+//! samplers (every candidate fully drawn, every community's own issue
+//! counts, rand_distr's Beta, Poisson and Binomial) draw the stream
+//! differently but must give the same law: over independent
 //! replicates, the mean of every compared metric agrees within sampling
 //! error.
 //!

@@ -385,8 +385,8 @@ fn trust_is_earned_by_resolving_not_by_sitting() {
 
 /// 7.5: the escalation probability of an unresolved issue is
 /// q (1 − η T̄), T̄ the mean trust of the team at the start of the year:
-/// over many draws of step 1 for one team, escalated / unresolved is a
-/// binomial proportion with standard error sqrt(q'(1 − q')/n).
+/// over many draws of step 1 for one team (each its own block of issue
+/// totals), escalated / unresolved is a binomial proportion with standard error sqrt(q'(1 − q')/n).
 #[test]
 fn mediation_lowers_escalation_by_the_teams_trust() {
     let (q, eta) = (0.4, 0.5);
@@ -422,6 +422,10 @@ fn mediation_lowers_escalation_by_the_teams_trust() {
         for stream in 0..20_000 {
             let mut rng = model::community_rng(&key, stream, 0);
             model::demand_and_resolution(year, &community, &mut rng, &mut tally);
+            // One community per block (MODEL.md section 3.1): its totals
+            // are its own counts, escalated ones binomial among the
+            // unresolved given their number.
+            model::issue_totals(&key, stream, 0, &mut tally);
         }
         let unresolved: u64 = (0..3).map(|j| tally.issues[j] - tally.resolved[j]).sum();
         let escalated: u64 = tally.escalated.iter().sum();

@@ -425,6 +425,12 @@ pub struct Tally {
     pub resolved: [u64; 3],
     /// Σ X_j per issue type.
     pub escalated: [u64; 3],
+    /// Per issue type, the Poisson means of the block's resolved, escalated
+    /// and remaining issues (MODEL.md section 3.1), summed over the
+    /// communities the default samplers stepped since the last
+    /// [`super::issue_totals`] drew them into the three counts above; always
+    /// 0 with the reference samplers, which draw each community's counts.
+    pub issue_means: [[f64; 3]; 3],
     /// Seats at year end.
     pub seats: u64,
     /// Seated leaders at year end.
@@ -482,6 +488,7 @@ impl Tally {
             issues: [0; 3],
             resolved: [0; 3],
             escalated: [0; 3],
+            issue_means: [[0.0; 3]; 3],
             seats: 0,
             seated: 0,
             seated_by_cohort: [0; 3],
@@ -532,6 +539,9 @@ impl Tally {
         add(&mut self.issues, &other.issues);
         add(&mut self.resolved, &other.resolved);
         add(&mut self.escalated, &other.escalated);
+        for (a, b) in self.issue_means.iter_mut().zip(&other.issue_means) {
+            add_f(a, b);
+        }
         self.seats += other.seats;
         self.seated += other.seated;
         add(&mut self.seated_by_cohort, &other.seated_by_cohort);

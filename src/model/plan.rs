@@ -82,8 +82,12 @@ pub struct YearPlan {
     pub(crate) election: bool,
     /// Which exact samplers the steps use (the plan's).
     pub(crate) samplers: Samplers,
-    /// Issues per kind and type: Poisson(λ_kind · m_j) (no draw when 0).
+    /// Issues per kind and type: Poisson(λ_kind · m_j) (no draw when 0),
+    /// drawn per community by the reference samplers only.
     pub(crate) issues: [[PoissonTable; 3]; 2],
+    /// λ_kind · m_j, the mean of `issues`: what the default samplers add to
+    /// a block's Poisson means (MODEL.md section 3.1).
+    pub(crate) issue_mean: [[f64; 3]; 2],
     /// m_j, normalised to sum 1 (all 0 if every weight is 0).
     pub(crate) mix: [f64; 3],
     /// d_j.
@@ -223,6 +227,11 @@ pub struct Plan {
     /// Which exact samplers the engine uses.
     pub(crate) samplers: Samplers,
 }
+
+/// The largest issue count mean (λ_kind · m_j) of one community: the
+/// Poisson totals of a block of [`CHUNK`](super::run::CHUNK) communities stay below about
+/// 1.8e19, the largest mean a Poisson sampler takes.
+const MAX_ISSUE_MEAN: f64 = 1e16;
 
 /// The Poisson law of mean `lambda` as `samplers` draw it.
 fn poisson(
@@ -526,9 +535,23 @@ fn year_plan(
         [0.0; 3]
     };
     let mut issue_samplers = [const { [const { PoissonTable::Zero }; 3] }; 2];
+    let mut issue_mean = [[0.0; 3]; 2];
     for kind in Kind::ALL {
         let rate = issues.rate.get(kind).at(year);
         for (j, m) in mix.iter().enumerate() {
+            issue_mean[kind_index(kind)][j] = rate * m;
+            // A block's totals (MODEL.md section 3.1) are Poisson with up
+            // to CHUNK times this mean, and must stay a Poisson law too.
+            if rate * m > MAX_ISSUE_MEAN {
+                return Err(invalid(
+                    "issues.rate",
+                    &format!(
+                        "in {year}, the {} issue count mean (rate × mix) is {}: it must be at most {MAX_ISSUE_MEAN:e}",
+                        kind.name(),
+                        rate * m
+                    ),
+                ));
+            }
             issue_samplers[kind_index(kind)][j] = poisson(
                 rate * m,
                 "issues.rate",
@@ -640,6 +663,7 @@ fn year_plan(
         election,
         samplers,
         issues: issue_samplers,
+        issue_mean,
         mix,
         difficulty: issues.difficulty.as_array().map(|d| d.at(year)),
         escalation,

@@ -7,7 +7,9 @@
 //! thread count); each chunk sums its communities in index order into its
 //! own [`Tally`], and the partial tallies are merged in chunk order. The
 //! float sums therefore have one fixed order of addition, and the rows are
-//! bit-identical for any thread count or scheduling.
+//! bit-identical for any thread count or scheduling. A chunk is also the
+//! block whose issue totals are drawn together (MODEL.md section 3.1), so
+//! [`CHUNK`] is part of the stream contract: changing it changes the bytes.
 
 use rayon::prelude::*;
 
@@ -15,9 +17,10 @@ use super::metrics::{Tally, YearMetrics};
 use super::plan::Plan;
 use super::state::Community;
 use super::stream::StreamKey;
-use super::year::step_community;
+use super::year::{issue_totals, step_community};
 
-/// Communities per unit of parallel work. Large enough that a chunk's work
+/// Communities per unit of parallel work and per block of issue totals
+/// (MODEL.md section 3.1; part of the stream contract). Large enough that a chunk's work
 /// (about a millisecond) dwarfs rayon's scheduling cost, small enough that
 /// 10,000 communities still spread over ten threads.
 pub const CHUNK: usize = 1024;
@@ -41,11 +44,13 @@ pub fn run(
         let partials: Vec<Tally> = communities
             .par_chunks_mut(CHUNK)
             .zip(capacities.par_chunks_mut(CHUNK))
-            .map(|(chunk, chunk_capacities)| {
+            .enumerate()
+            .map(|(block, (chunk, chunk_capacities))| {
                 let mut tally = Tally::new(n_channels);
                 for (community, capacity) in chunk.iter_mut().zip(chunk_capacities) {
                     *capacity = step_community(plan, key, year_index, community, &mut tally);
                 }
+                issue_totals(key, block as u64, year_index, &mut tally);
                 tally
             })
             .collect();

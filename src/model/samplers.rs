@@ -42,15 +42,20 @@ pub enum Samplers {
     /// envelope ([`TabledBeta`]); shapes below 1, and densities too peaked
     /// for the table to pay: X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
     ///
-    /// Poisson counts (issues, candidates): alias tables
+    /// Issues: no per-community counts; the resolved, escalated and
+    /// remaining totals of each block of communities as three Poisson
+    /// counts per type (MODEL.md section 3.1, `year::issue_totals`).
+    ///
+    /// Poisson counts (candidates, pools): alias tables
     /// ([`PoissonTable`]), rand_distr's `Poisson` for means above 256.
-    /// Resolved and escalated issues: binomial inversion from the smaller
-    /// tail (rand_distr's `Binomial` when n · min(p, 1 − p) > 30).
+    /// Binomial counts (pool departures): inversion from the smaller tail
+    /// (rand_distr's `Binomial` when n · min(p, 1 − p) > 30).
     Fast,
     /// The direct reading of MODEL.md, kept as the reference: every
     /// candidate draws age, knowledge, experience and trust in that order,
-    /// and betas, Poisson and binomial counts come from rand_distr's
-    /// `Beta`, `Poisson` and `Binomial`.
+    /// each community draws its own issue counts (N_j, then R_j and X_j as
+    /// binomials), and betas, Poisson and binomial counts come from
+    /// rand_distr's `Beta`, `Poisson` and `Binomial`.
     Reference,
 }
 

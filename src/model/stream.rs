@@ -33,6 +33,10 @@ const DOMAIN_TAG: [u8; 8] = *b"SUCCESS1";
 /// (with independent seeds) the point, but never coincides with them.
 const SHOCK_TAG: [u8; 8] = *b"SHOCKS01";
 
+/// The domain tag of the streams of issue totals per block of communities
+/// (MODEL.md section 3.1).
+const ISSUE_TAG: [u8; 8] = *b"TOTALS01";
+
 /// The key of one run's random streams (MODEL.md section 3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StreamKey(pub [u8; 32]);
@@ -85,6 +89,21 @@ pub fn shock_rng(key: &StreamKey) -> ChaCha8Rng {
     let mut bytes = key.0;
     bytes[24..32].copy_from_slice(&SHOCK_TAG);
     ChaCha8Rng::from_seed(bytes)
+}
+
+/// The generator of the issue totals of block `block` (the communities
+/// `block · CHUNK ..` of the run, [`super::CHUNK`] of them) in year index
+/// `year_index` (MODEL.md section 3.1): the run key with the issue domain
+/// tag, the block as the ChaCha stream, positioned at word
+/// `year_index · BLOCK`. The block size is part of the stream contract: a
+/// different size would group the same means into other totals.
+pub fn issue_block_rng(key: &StreamKey, block: u64, year_index: usize) -> ChaCha8Rng {
+    let mut bytes = key.0;
+    bytes[24..32].copy_from_slice(&ISSUE_TAG);
+    let mut rng = ChaCha8Rng::from_seed(bytes);
+    rng.set_stream(block);
+    rng.set_word_pos(year_index as u128 * BLOCK);
+    rng
 }
 
 #[cfg(test)]

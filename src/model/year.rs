@@ -4,7 +4,9 @@
 //! `elections`, `recruitment`, then observation into the [`Tally`].
 //!
 //! All draws of the year come, in this order, from the community's stream
-//! positioned at the year's block ([`community_rng`]). The version-1 steps
+//! positioned at the year's block ([`community_rng`]), except the issue
+//! counts of the default samplers, which are drawn as totals per block of
+//! communities ([`issue_totals`], MODEL.md section 3.1). The version-1 steps
 //! allocate nothing; the initial pools and the committee election's list
 //! (once per community and election) do.
 
@@ -17,8 +19,9 @@ use super::hazards::{death_hazard, retirement_hazard, turnover_hazard, unit};
 use super::metrics::Tally;
 use super::params::{ElectionRule, IssueType, Skills, SupplyMode};
 use super::plan::{AGE_BUCKETS, Plan, TRUST_BUCKETS, YearPlan};
+use super::samplers::{PoissonTable, Samplers};
 use super::state::{Community, ExitReason, Leader, kind_index};
-use super::stream::{BLOCK, StreamKey, community_rng};
+use super::stream::{BLOCK, StreamKey, community_rng, issue_block_rng};
 
 /// Runs year index `year_index` (0 for the start year) of `community`:
 /// in pool mode, before the first year, the initial pools; steps 1 to 6 on
@@ -26,9 +29,11 @@ use super::stream::{BLOCK, StreamKey, community_rng};
 /// events and end-of-year state to `tally` (step 7). Returns its
 /// governance capacity G (step 1).
 ///
-/// This is the whole per-community work of [`super::run()`]; calling it for
-/// one community alone, year after year, with the run's plan
-/// ([`Plan::for_run`]), replays that community exactly.
+/// This is the whole per-community work of [`super::run()`], which then
+/// draws each block's issue totals ([`issue_totals`]); calling it for one
+/// community alone, year after year, with the run's plan
+/// ([`Plan::for_run`]), replays that community's leaders exactly (the
+/// default samplers draw no per-community issue counts).
 pub fn step_community(
     plan: &Plan,
     key: &StreamKey,
@@ -159,17 +164,80 @@ pub fn demand_and_resolution(
         let p = 1.0 / (1.0 + libm::exp(-year.beta * (aptitude - year.difficulty[j])));
         resolution[j] = p;
         capacity += year.mix[j] * p;
-        let n = year.issues[kind][j].sample(rng);
-        let resolved = year.samplers.binomial(n, p, rng);
-        let escalated = year.samplers.binomial(n - resolved, escalation, rng);
-        tally.issues[j] += n;
-        tally.resolved[j] += resolved;
-        tally.escalated[j] += escalated;
+        year.samplers
+            .issue_outcomes(year, kind, j, p, escalation, rng, tally);
     }
     Demand {
         capacity,
         resolution,
     }
+}
+
+impl Samplers {
+    /// Step 1's outcomes for issues of type `j` in one community of kind
+    /// `kind`, resolved with probability `p` and escalated, when
+    /// unresolved, with probability `q`. The reference samplers draw them
+    /// as section 2 reads: N_j ~ Poisson(λ_kind m_j), R_j ~ Binomial(N_j,
+    /// p), X_j ~ Binomial(N_j − R_j, q), into the tally's counts. The
+    /// default samplers draw nothing here: they add the Poisson means
+    /// λ m p, λ m (1 − p) q and λ m (1 − p)(1 − q) of the three outcomes
+    /// to the tally's, which [`issue_totals`] draws per block (MODEL.md
+    /// section 3.1: the same law for every sum over communities).
+    #[allow(clippy::too_many_arguments)]
+    fn issue_outcomes(
+        self,
+        year: &YearPlan,
+        kind: usize,
+        j: usize,
+        p: f64,
+        q: f64,
+        rng: &mut ChaCha8Rng,
+        tally: &mut Tally,
+    ) {
+        match self {
+            Samplers::Fast => {
+                let mean = year.issue_mean[kind][j];
+                let unresolved = mean * (1.0 - p);
+                let means = &mut tally.issue_means[j];
+                means[0] += mean * p;
+                means[1] += unresolved * q;
+                means[2] += unresolved * (1.0 - q);
+            }
+            Samplers::Reference => {
+                let n = year.issues[kind][j].sample(rng);
+                let resolved = self.binomial(n, p, rng);
+                let escalated = self.binomial(n - resolved, q, rng);
+                tally.issues[j] += n;
+                tally.resolved[j] += resolved;
+                tally.escalated[j] += escalated;
+            }
+        }
+    }
+}
+
+/// Step 1's issue counts for block `block` of communities in year index
+/// `year_index` (MODEL.md section 3.1), after every community of the block
+/// has added its means to `tally`: per issue type in order, the resolved,
+/// escalated and remaining totals as Poisson counts of the summed means,
+/// from the block's own stream ([`issue_block_rng`]); the means are then
+/// cleared. No draw (and no stream) when every mean is 0, as with the
+/// reference samplers, which drew each community's counts already.
+pub fn issue_totals(key: &StreamKey, block: u64, year_index: usize, tally: &mut Tally) {
+    if tally.issue_means.iter().flatten().all(|&mean| mean == 0.0) {
+        return;
+    }
+    let mut rng = issue_block_rng(key, block, year_index);
+    for j in 0..IssueType::ALL.len() {
+        let [resolved, escalated, rest] = tally.issue_means[j].map(|mean| {
+            PoissonTable::direct(mean)
+                .expect("a sum of at most CHUNK finite means of at most 1e16 each")
+                .sample(&mut rng)
+        });
+        tally.issues[j] += resolved + escalated + rest;
+        tally.resolved[j] += resolved;
+        tally.escalated[j] += escalated;
+    }
+    tally.issue_means = [[0.0; 3]; 3];
 }
 
 /// The two seated leaders with the highest (e + t)/2, lowest seat first on
@@ -810,6 +878,21 @@ mod tests {
             .map(|j| year.mix[j] / (1.0 + (year.beta * year.difficulty[j]).exp()))
             .sum();
         assert!((g - expected).abs() < 1e-15);
+        // The default samplers only add the block's means: the three
+        // outcomes of type j share its mean λ m_j, resolved ones in the
+        // proportion p_j.
+        assert_eq!(tally.issues, [0; 3]);
+        for j in 0..3 {
+            let means = tally.issue_means[j];
+            let p = 1.0 / (1.0 + (year.beta * year.difficulty[j]).exp());
+            let total = year.issue_mean[0][j];
+            assert!((means.iter().sum::<f64>() - total).abs() < 1e-12);
+            assert!((means[0] - total * p).abs() < 1e-12);
+        }
+        // The reference samplers draw the community's own counts.
+        let reference = Plan::reference(&s);
+        let mut tally = Tally::new(3);
+        demand_and_resolution(&reference.years[0], &c, &mut rng(), &mut tally);
         assert!(
             tally
                 .resolved
@@ -818,6 +901,57 @@ mod tests {
                 .all(|(r, n)| r <= n)
         );
         assert!(tally.issues.iter().sum::<u64>() > 0);
+        assert_eq!(tally.issue_means, [[0.0; 3]; 3]);
+    }
+
+    /// A block's totals (MODEL.md section 3.1) are Poisson counts of its
+    /// summed means: over 4,000 blocks the mean of each total is within
+    /// 4.5 standard errors of its Poisson mean and its variance within 4.5
+    /// standard errors of the same; the means are cleared after the draw,
+    /// and a block with no means draws nothing.
+    #[test]
+    fn block_totals_are_poisson_counts_of_the_summed_means() {
+        let key = StreamKey::new(5, 0, None);
+        let means = [[30.0, 4.0, 11.0], [0.0, 2.5, 0.7], [120.0, 0.0, 9.0]];
+        let blocks = 4_000;
+        let mut draws = vec![Vec::new(); 9];
+        for block in 0..blocks {
+            let mut tally = Tally::new(1);
+            tally.issue_means = means;
+            issue_totals(&key, block as u64, 3, &mut tally);
+            assert_eq!(tally.issue_means, [[0.0; 3]; 3]);
+            for j in 0..3 {
+                let escalated = tally.escalated[j];
+                let resolved = tally.resolved[j];
+                let rest = tally.issues[j] - resolved - escalated;
+                for (k, count) in [resolved, escalated, rest].into_iter().enumerate() {
+                    draws[3 * j + k].push(count as f64);
+                }
+            }
+        }
+        for (cell, values) in draws.iter().enumerate() {
+            let mean = means[cell / 3][cell % 3];
+            let n = values.len() as f64;
+            let m = values.iter().sum::<f64>() / n;
+            let v = values.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+            if mean == 0.0 {
+                assert_eq!((m, v), (0.0, 0.0));
+                continue;
+            }
+            assert!(
+                (m - mean).abs() < 4.5 * (mean / n).sqrt(),
+                "{cell}: mean {m} vs {mean}"
+            );
+            // Var of the sample variance of a Poisson: (μ + 2 μ²)/n, nearly.
+            let se = ((mean + 2.0 * mean * mean) / n).sqrt();
+            assert!(
+                (v - mean).abs() < 4.5 * se,
+                "{cell}: variance {v} vs {mean}"
+            );
+        }
+        let mut empty = Tally::new(1);
+        issue_totals(&key, 0, 0, &mut empty);
+        assert_eq!(empty, Tally::new(1));
     }
 
     #[test]
