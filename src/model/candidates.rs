@@ -79,7 +79,14 @@ impl Samplers {
         rng: &mut ChaCha8Rng,
     ) -> Option<(Leader, f64)> {
         let best = match self {
-            Samplers::Fast => pruned(plan, year, kind_idx, to_beat, offers, rng),
+            Samplers::Fast => match (offers, year.challengers.as_deref()) {
+                // An election under per-vacancy supply: the regions decide
+                // without drawing the pool (MODEL.md section 3.2).
+                (Offers::Poisson, Some(challengers)) if to_beat > f64::NEG_INFINITY => {
+                    challengers.best(plan, year, kind_idx, to_beat, rng)
+                }
+                _ => pruned(plan, year, kind_idx, to_beat, offers, rng),
+            },
             Samplers::Reference => direct(plan, year, kind_idx, offers, rng),
         };
         best.filter(|(_, best_score)| *best_score > to_beat)

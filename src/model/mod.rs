@@ -14,12 +14,15 @@
 //!   inversion);
 //! - [`plan`]: every schedule evaluated once per year ([`Plan`]);
 //! - `candidates`: the candidate draw of steps 5 and 6;
+//! - `challengers`: the seat rule's best challenger without drawing the
+//!   pool (the default samplers under per-vacancy supply);
 //! - `committee`: the committee election of MODEL.md section 7.3;
 //! - [`year`]: the steps of one year of one community ([`step_community`]);
 //! - [`metrics`]: the per-year [`Tally`] and the metric row;
 //! - [`run`](mod@run): all communities, all years, in parallel.
 
 mod candidates;
+mod challengers;
 mod committee;
 mod hazards;
 pub mod metrics;

@@ -4,11 +4,13 @@
 //! so the per-community step only reads numbers.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use rand_distr::{Distribution as _, StandardNormal};
 
 use crate::Result;
 
+use super::challengers::{self, Challengers};
 use super::hazards::{death_hazard, retirement_hazard, turnover_hazard};
 use super::params::{Cohort, ElectionRule, Kind, Parameters, Shock, Skill, Skills, SupplyMode};
 use super::samplers::{PoissonTable, Sampler, Samplers, invalid};
@@ -143,6 +145,11 @@ pub struct YearPlan {
     pub(crate) still: [f64; 3],
     /// Per channel, in `Parameters::channels` order.
     pub(crate) channels: Vec<ChannelYear>,
+    /// The default samplers' regions for the seat rule's challengers
+    /// (MODEL.md section 3.2), in election years with per-vacancy supply
+    /// where every channel's skill laws allow them; `None` otherwise (the
+    /// pruned candidate draw serves).
+    pub(crate) challengers: Option<Arc<Challengers>>,
     /// Bounds on the hazards of step 4 that need an exponential.
     pub(crate) exit_bounds: ExitBounds,
 }
@@ -304,11 +311,17 @@ impl Plan {
             return Err(invalid("channels", "more than 65,536 channels"));
         }
         let election = election_years(parameters);
-        let years = parameters
+        let mut years = parameters
             .years()
             .zip(election)
             .map(|(year, election)| year_plan(parameters, year, election, samplers))
             .collect::<Result<Vec<_>>>()?;
+        if samplers == Samplers::Fast
+            && parameters.recruitment.supply == SupplyMode::PerVacancy
+            && parameters.elections.rule == ElectionRule::Seat
+        {
+            challengers::for_years(parameters, &mut years);
+        }
 
         // After the years: a pool that could not be bounded is refused there,
         // with its reason, before its initial mean is computed.
@@ -691,6 +704,7 @@ fn year_plan(
         still,
         channels,
         exit_bounds: ExitBounds::new(parameters, year),
+        challengers: None,
     })
 }
 

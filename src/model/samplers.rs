@@ -36,7 +36,10 @@ pub enum Samplers {
     /// soon as even perfect remaining skills could not beat the best score
     /// so far (or the incumbent's); only the winner draws an age. Discarded
     /// candidates cannot affect the outcome, and age is independent of the
-    /// skills, so the law is unchanged.
+    /// skills, so the law is unchanged. Seat elections under per-vacancy
+    /// supply draw no challenger at all unless a bin region that holds
+    /// every score above the incumbent's bar holds one (MODEL.md section
+    /// 3.2, `challengers`): Poisson thinning, the same law.
     ///
     /// Beta distributions with both shapes ≥ 1: rejection from a tabled
     /// envelope ([`TabledBeta`]); shapes below 1, and densities too peaked
@@ -567,7 +570,7 @@ const X_UNIT: f64 = 1.0 / (1u64 << 53) as f64;
 /// The Beta(a, b) density at x, with ln B(a, b) given; a factor whose
 /// exponent is 0 is 1 even at the end where its base is 0.
 #[inline]
-fn beta_density(a: f64, b: f64, ln_beta: f64, x: f64) -> f64 {
+pub(crate) fn beta_density(a: f64, b: f64, ln_beta: f64, x: f64) -> f64 {
     let left = if a == 1.0 {
         0.0
     } else {
