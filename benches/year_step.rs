@@ -45,7 +45,7 @@ fn year_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("year_step");
     group.throughput(Throughput::Elements(u64::from(N_COMMUNITIES)));
     let mut bench =
-        |name: &str, step: &dyn Fn(&mut Community, &mut rand_chacha::ChaCha8Rng, &mut Tally)| {
+        |name: &str, step: &dyn Fn(&mut Community, &mut succession::model::Stream, &mut Tally)| {
             group.bench_function(name, |b| {
                 b.iter_batched_ref(
                     || state_2010.clone(),

@@ -2,7 +2,7 @@
 //! [`Samplers::draw_candidate`]: the steps ask for the best candidate and
 //! never see which form the plan uses.
 
-use rand_chacha::ChaCha8Rng;
+use super::stream::Stream;
 
 use super::params::Skills;
 use super::plan::{ChannelPlan, Plan, YearPlan};
@@ -21,13 +21,7 @@ pub(crate) enum Offers<'a> {
 impl Offers<'_> {
     /// The number of candidates channel `channel_idx` offers.
     #[inline]
-    fn count(
-        self,
-        year: &YearPlan,
-        channel_idx: usize,
-        kind_idx: usize,
-        rng: &mut ChaCha8Rng,
-    ) -> u64 {
+    fn count(self, year: &YearPlan, channel_idx: usize, kind_idx: usize, rng: &mut Stream) -> u64 {
         match self {
             Offers::Poisson => year.channels[channel_idx].offers[kind_idx].sample(rng),
             Offers::Pools(pools) => pools[channel_idx],
@@ -76,7 +70,7 @@ impl Samplers {
         kind_idx: usize,
         to_beat: f64,
         offers: Offers<'_>,
-        rng: &mut ChaCha8Rng,
+        rng: &mut Stream,
     ) -> Option<(Leader, f64)> {
         let best = match self {
             Samplers::Fast => match (offers, year.challengers.as_deref()) {
@@ -100,7 +94,7 @@ fn direct(
     year: &YearPlan,
     kind_idx: usize,
     offers: Offers<'_>,
-    rng: &mut ChaCha8Rng,
+    rng: &mut Stream,
 ) -> Option<(Leader, f64)> {
     let mut best: Option<(Leader, f64)> = None;
     for (channel_idx, channel) in plan.channels.iter().enumerate() {
@@ -140,7 +134,7 @@ fn pruned(
     kind_idx: usize,
     to_beat: f64,
     offers: Offers<'_>,
-    rng: &mut ChaCha8Rng,
+    rng: &mut Stream,
 ) -> Option<(Leader, f64)> {
     let mut best: Option<(usize, Skills, f64)> = None;
     let mut bar = to_beat;
@@ -174,7 +168,7 @@ pub(crate) fn skills_above(
     year: &YearPlan,
     channel: &ChannelPlan,
     bar: f64,
-    rng: &mut ChaCha8Rng,
+    rng: &mut Stream,
 ) -> Option<Skills> {
     let (weights, order, still) = (&year.selection, year.draw_order, year.still);
     let mut skills = Skills::default();
@@ -193,7 +187,7 @@ pub(crate) fn skills_above(
 /// One candidate's age and skills from `channel`, drawn in the order age,
 /// knowledge, experience, trust (the reference samplers' order).
 #[inline]
-pub(crate) fn age_and_skills(channel: &ChannelPlan, rng: &mut ChaCha8Rng) -> (f64, Skills) {
+pub(crate) fn age_and_skills(channel: &ChannelPlan, rng: &mut Stream) -> (f64, Skills) {
     let age = channel.age.sample(rng);
     let knowledge = channel.knowledge.sample(rng);
     let experience = channel.experience.sample(rng);

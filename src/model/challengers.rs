@@ -485,12 +485,12 @@ pub(crate) fn for_years(parameters: &Parameters, years: &mut [YearPlan]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Stream;
     use crate::model::candidates::Offers;
     use crate::model::params::Distribution;
     use crate::model::samplers::Samplers;
     use crate::model::testing::parameters;
-    use rand_chacha::ChaCha8Rng;
-    use rand_chacha::rand_core::SeedableRng;
+    use rand::SeedableRng;
     use statrs::distribution::{ChiSquared, ContinuousCDF};
 
     /// The unit scenario with every skill law one the regions take: betas
@@ -626,7 +626,7 @@ mod tests {
                 max: 0.9,
             },
         ];
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut rng = Stream::seed_from_u64(3);
         for law in laws {
             let bins = SkillBins::new(&law).unwrap();
             let cdf = |x: f64| match law {
@@ -709,10 +709,10 @@ mod tests {
         let year = &plan.years[year];
         let challengers = year.challengers.as_deref().unwrap();
         let max = challengers.w.iter().sum::<f64>();
-        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut rng = Stream::seed_from_u64(7);
         for (c, regions) in challengers.channels.iter().enumerate() {
             let channel = &plan.channels[c];
-            let draw = |rng: &mut ChaCha8Rng| Skills {
+            let draw = |rng: &mut Stream| Skills {
                 knowledge: channel.knowledge.sample(rng),
                 experience: channel.experience.sample(rng),
                 trust: channel.trust.sample(rng),
@@ -774,7 +774,7 @@ mod tests {
         let parameters = bounded_parameters();
         let (plan, year_idx) = plan_and_year(&parameters);
         let year = &plan.years[year_idx];
-        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut rng = Stream::seed_from_u64(11);
         let n = 1_000_000;
         for b in [0.45, 0.6, 0.7, 0.8] {
             let hazard: f64 = (0..plan.channels.len())

@@ -9,7 +9,7 @@
 //! standings without vote noise, the whole list with it). Dropped
 //! challengers change no outcome, so the law is the same.
 
-use rand_chacha::ChaCha8Rng;
+use super::stream::Stream;
 use rand_distr::{Distribution as _, Gumbel};
 
 use super::candidates::{age_and_skills, score, skills_above};
@@ -67,7 +67,7 @@ impl Samplers {
         community: &Community,
         contested: &[usize],
         keep: usize,
-        rng: &mut ChaCha8Rng,
+        rng: &mut Stream,
     ) -> Vec<Listed> {
         let kind_idx = kind_index(community.kind);
         let n_contested = contested.len();
@@ -154,7 +154,7 @@ impl Samplers {
         per_seat: &PoissonTable,
         per_seat_mean: f64,
         n_contested: usize,
-        rng: &mut ChaCha8Rng,
+        rng: &mut Stream,
     ) -> u64 {
         match self {
             Samplers::Fast => (0..n_contested).map(|_| per_seat.sample(rng)).sum(),
@@ -178,7 +178,7 @@ pub(crate) fn committee_election(
     plan: &Plan,
     year: &YearPlan,
     community: &mut Community,
-    rng: &mut ChaCha8Rng,
+    rng: &mut Stream,
     tally: &mut Tally,
 ) {
     let contested: Vec<usize> = community

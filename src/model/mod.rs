@@ -41,7 +41,7 @@ pub use plan::{Plan, YearPlan};
 pub use run::{CHUNK, run};
 pub use samplers::Samplers;
 pub use state::{Community, ExitReason, Leader, n_urban, vacant_communities};
-pub use stream::{BLOCK, StreamKey, community_rng, issue_block_rng, shock_rng};
+pub use stream::{BLOCK, Stream, StreamKey, community_rng, issue_block_rng, shock_rng};
 pub use year::{
     Demand, ageing, demand_and_resolution, elections, exits, initial_pools, issue_totals, learning,
     pool_flows, recruitment, seat_elections, step_community,

@@ -610,10 +610,10 @@ fn walker_alias(weights: &[f64]) -> (Vec<f64>, Vec<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Stream;
     use crate::model::stream::{StreamKey, community_rng};
-    use rand_chacha::ChaCha8Rng;
 
-    fn rng(case: u32) -> ChaCha8Rng {
+    fn rng(case: u32) -> Stream {
         community_rng(&StreamKey::new(2024, case, None), 0, 0)
     }
 

@@ -6,8 +6,88 @@
 //! community's index and the year's index: never on the thread that runs it,
 //! on other communities, or on how many numbers earlier years consumed.
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use chacha20::rand_core::Rng as _;
+use rand::{RngCore, SeedableRng};
+
+/// A ChaCha8 stream: the model's only source of randomness. RustCrypto's
+/// `chacha20` core behind rand 0.9's traits: the same words at the same
+/// positions as `rand_chacha::ChaCha8Rng` (tested below), but positioning
+/// it only sets the block counter, while rand_chacha's `set_word_pos`
+/// refills its 4-block buffer at once; each community-year positions a
+/// stream afresh.
+pub struct Stream(chacha20::ChaCha8Rng);
+
+impl Stream {
+    /// Sets the ChaCha stream (nonce) and goes back to word 0.
+    #[inline]
+    pub fn set_stream(&mut self, stream: u64) {
+        self.0.set_stream(stream);
+    }
+
+    /// Goes to word `word_pos` of the current stream.
+    #[inline]
+    pub fn set_word_pos(&mut self, word_pos: u128) {
+        self.0.set_word_pos(word_pos);
+    }
+
+    /// The word the next draw starts at.
+    #[inline]
+    pub fn get_word_pos(&self) -> u128 {
+        self.0.get_word_pos()
+    }
+}
+
+impl Clone for Stream {
+    /// The same key, stream and position: the same words from here on.
+    fn clone(&self) -> Stream {
+        let mut copy = Stream::from_seed(self.0.get_seed());
+        copy.set_stream(self.0.get_stream());
+        copy.set_word_pos(self.0.get_word_pos());
+        copy
+    }
+}
+
+impl PartialEq for Stream {
+    fn eq(&self, other: &Stream) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key: a stream prints its position only.
+        f.debug_struct("Stream")
+            .field("stream", &self.0.get_stream())
+            .field("word_pos", &self.0.get_word_pos())
+            .finish()
+    }
+}
+
+impl RngCore for Stream {
+    #[inline]
+    fn next_u32(&mut self) -> u32 {
+        self.0.next_u32()
+    }
+
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+
+    #[inline]
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.0.fill_bytes(dest);
+    }
+}
+
+impl SeedableRng for Stream {
+    type Seed = [u8; 32];
+
+    #[inline]
+    fn from_seed(seed: [u8; 32]) -> Stream {
+        Stream(chacha20::rand_core::SeedableRng::from_seed(seed))
+    }
+}
 
 /// Words (u32) of the stream reserved for one year of one community: 2^44.
 ///
@@ -75,8 +155,8 @@ impl StreamKey {
 /// The generator for community `community_index` in year index
 /// `year_index` (0 for the start year): the run key, the community index as
 /// the ChaCha stream, positioned at word `year_index · BLOCK`.
-pub fn community_rng(key: &StreamKey, community_index: u64, year_index: usize) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::from_seed(key.0);
+pub fn community_rng(key: &StreamKey, community_index: u64, year_index: usize) -> Stream {
+    let mut rng = Stream::from_seed(key.0);
     rng.set_stream(community_index);
     rng.set_word_pos(year_index as u128 * BLOCK);
     rng
@@ -85,10 +165,10 @@ pub fn community_rng(key: &StreamKey, community_index: u64, year_index: usize) -
 /// The generator of a run's national supply shocks (MODEL.md section 7.2):
 /// the run key with the shock domain tag in place of the communities' tag,
 /// stream 0, from its start. The shock path is drawn from it year by year.
-pub fn shock_rng(key: &StreamKey) -> ChaCha8Rng {
+pub fn shock_rng(key: &StreamKey) -> Stream {
     let mut bytes = key.0;
     bytes[24..32].copy_from_slice(&SHOCK_TAG);
-    ChaCha8Rng::from_seed(bytes)
+    Stream::from_seed(bytes)
 }
 
 /// The generator of the issue totals of block `block` (the communities
@@ -97,10 +177,10 @@ pub fn shock_rng(key: &StreamKey) -> ChaCha8Rng {
 /// tag, the block as the ChaCha stream, positioned at word
 /// `year_index · BLOCK`. The block size is part of the stream contract: a
 /// different size would group the same means into other totals.
-pub fn issue_block_rng(key: &StreamKey, block: u64, year_index: usize) -> ChaCha8Rng {
+pub fn issue_block_rng(key: &StreamKey, block: u64, year_index: usize) -> Stream {
     let mut bytes = key.0;
     bytes[24..32].copy_from_slice(&ISSUE_TAG);
-    let mut rng = ChaCha8Rng::from_seed(bytes);
+    let mut rng = Stream::from_seed(bytes);
     rng.set_stream(block);
     rng.set_word_pos(year_index as u128 * BLOCK);
     rng
@@ -145,5 +225,40 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, community_rng(&key, 4, 1).next_u64());
         assert_ne!(a, community_rng(&key, 3, 2).next_u64());
+    }
+
+    #[test]
+    fn streams_give_rand_chachas_words_at_the_same_positions() {
+        // The engine's bytes were fixed with rand_chacha's ChaCha8Rng: the
+        // same key, stream and word position must give the same words, read
+        // as u32 or u64 from an even or an odd word, across the 4-block
+        // buffer's ends, and after a clone.
+        let key = StreamKey::new(7, 3, Some(2));
+        for (stream, word_pos) in [
+            (0_u64, 0_u128),
+            (3, BLOCK),
+            (1023, 5 * BLOCK + 17),
+            (u64::MAX, 111 * BLOCK + 63),
+        ] {
+            let mut ours = Stream::from_seed(key.0);
+            ours.set_stream(stream);
+            ours.set_word_pos(word_pos);
+            let mut theirs = rand_chacha::ChaCha8Rng::from_seed(key.0);
+            theirs.set_stream(stream);
+            theirs.set_word_pos(word_pos);
+            for i in 0..300 {
+                if i % 3 == 0 {
+                    assert_eq!(ours.next_u32(), theirs.next_u32(), "u32 {i} at {word_pos}");
+                } else {
+                    assert_eq!(ours.next_u64(), theirs.next_u64(), "u64 {i} at {word_pos}");
+                }
+                assert_eq!(ours.get_word_pos(), theirs.get_word_pos());
+            }
+            let mut copy = ours.clone();
+            assert_eq!(copy, ours);
+            let next = theirs.next_u64();
+            assert_eq!(copy.next_u64(), next);
+            assert_eq!(ours.next_u64(), next);
+        }
     }
 }

@@ -10,8 +10,8 @@
 //! allocate nothing; the initial pools and the committee election's list
 //! (once per community and election) do.
 
+use super::stream::Stream;
 use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 
 use super::candidates::{Offers, score};
 use super::committee::committee_election;
@@ -88,7 +88,7 @@ pub struct Demand {
 /// Pool mode, before step 1 of the first year (MODEL.md section 7.1):
 /// `P_c ~ Poisson(m_c)` per channel in channel order, m_c the stationary
 /// mean of the first year for the community's kind.
-pub fn initial_pools(plan: &Plan, community: &mut Community, rng: &mut ChaCha8Rng) {
+pub fn initial_pools(plan: &Plan, community: &mut Community, rng: &mut Stream) {
     let kind_idx = kind_index(community.kind);
     community.pools = plan
         .channels
@@ -100,7 +100,7 @@ pub fn initial_pools(plan: &Plan, community: &mut Community, rng: &mut ChaCha8Rn
 /// Step 5a, pool mode (MODEL.md section 7.1): per channel in channel
 /// order, departures `D ~ Binomial(P, leave)`, then arrivals
 /// `N ~ Poisson(supply · kindmult · A_c · M)`; `P ← P − D + N`.
-pub fn pool_flows(plan: &Plan, year: &YearPlan, community: &mut Community, rng: &mut ChaCha8Rng) {
+pub fn pool_flows(plan: &Plan, year: &YearPlan, community: &mut Community, rng: &mut Stream) {
     let kind_idx = kind_index(community.kind);
     for (pool, channel_year) in community.pools.iter_mut().zip(&year.channels) {
         let departures = plan
@@ -119,7 +119,7 @@ pub fn pool_flows(plan: &Plan, year: &YearPlan, community: &mut Community, rng: 
 pub fn demand_and_resolution(
     year: &YearPlan,
     community: &Community,
-    rng: &mut ChaCha8Rng,
+    rng: &mut Stream,
     tally: &mut Tally,
 ) -> Demand {
     let mut max = Skills::default();
@@ -191,7 +191,7 @@ impl Samplers {
         j: usize,
         p: f64,
         q: f64,
-        rng: &mut ChaCha8Rng,
+        rng: &mut Stream,
         tally: &mut Tally,
     ) {
         match self {
@@ -411,7 +411,7 @@ pub fn exits(
     plan: &Plan,
     year: &YearPlan,
     community: &mut Community,
-    rng: &mut ChaCha8Rng,
+    rng: &mut Stream,
     tally: &mut Tally,
 ) {
     let kind_idx = kind_index(community.kind);
@@ -440,7 +440,7 @@ pub fn elections(
     plan: &Plan,
     year: &YearPlan,
     community: &mut Community,
-    rng: &mut ChaCha8Rng,
+    rng: &mut Stream,
     tally: &mut Tally,
 ) {
     let election = ExitReason::Election.index();
@@ -488,7 +488,7 @@ pub fn seat_elections(
     plan: &Plan,
     year: &YearPlan,
     community: &mut Community,
-    rng: &mut ChaCha8Rng,
+    rng: &mut Stream,
     tally: &mut Tally,
 ) {
     let election = ExitReason::Election.index();
@@ -515,7 +515,7 @@ pub fn recruitment(
     plan: &Plan,
     year: &YearPlan,
     community: &mut Community,
-    rng: &mut ChaCha8Rng,
+    rng: &mut Stream,
     tally: &mut Tally,
 ) {
     let kind_idx = kind_index(community.kind);
@@ -562,7 +562,7 @@ mod tests {
         }
     }
 
-    fn rng() -> ChaCha8Rng {
+    fn rng() -> Stream {
         community_rng(&StreamKey::new(42, 0, None), 0, 0)
     }
 
