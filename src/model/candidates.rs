@@ -73,11 +73,11 @@ impl Samplers {
         rng: &mut Stream,
     ) -> Option<(Leader, f64)> {
         let best = match self {
-            Samplers::Fast => match (offers, year.challengers.as_deref()) {
-                // An election under per-vacancy supply: the regions decide
-                // without drawing the pool (MODEL.md section 3.2).
-                (Offers::Poisson, Some(challengers)) if to_beat > f64::NEG_INFINITY => {
-                    challengers.best(plan, year, kind_idx, to_beat, rng)
+            Samplers::Fast => match year.challengers.as_deref() {
+                // An election: the regions decide without drawing the pool
+                // (MODEL.md section 3.2).
+                Some(challengers) if to_beat > f64::NEG_INFINITY => {
+                    challengers.best(plan, year, kind_idx, to_beat, offers, rng)
                 }
                 _ => pruned(plan, year, kind_idx, to_beat, offers, rng),
             },

@@ -146,9 +146,9 @@ pub struct YearPlan {
     /// Per channel, in `Parameters::channels` order.
     pub(crate) channels: Vec<ChannelYear>,
     /// The default samplers' regions for the seat rule's challengers
-    /// (MODEL.md section 3.2), in election years with per-vacancy supply
-    /// where every channel's skill laws allow them; `None` otherwise (the
-    /// pruned candidate draw serves).
+    /// (MODEL.md section 3.2), in election years under the seat rule where
+    /// every channel's skill laws allow them; `None` otherwise (the pruned
+    /// candidate draw serves).
     pub(crate) challengers: Option<Arc<Challengers>>,
     /// Bounds on the hazards of step 4 that need an exponential.
     pub(crate) exit_bounds: ExitBounds,
@@ -316,10 +316,7 @@ impl Plan {
             .zip(election)
             .map(|(year, election)| year_plan(parameters, year, election, samplers))
             .collect::<Result<Vec<_>>>()?;
-        if samplers == Samplers::Fast
-            && parameters.recruitment.supply == SupplyMode::PerVacancy
-            && parameters.elections.rule == ElectionRule::Seat
-        {
+        if samplers == Samplers::Fast && parameters.elections.rule == ElectionRule::Seat {
             challengers::for_years(parameters, &mut years);
         }
 
