@@ -251,3 +251,46 @@ fn no_two_texts_overlap_in_the_charts_of_zip_lhs_and_table_designs() {
         assert!(found.is_empty(), "{name}:\n{}", found.join("\n"));
     }
 }
+
+#[test]
+fn a_short_policy_window_labels_each_year_once() {
+    // A 6-year policy window: plotters would put ticks at half-years,
+    // which the whole-year format prints twice ("2026, 2026, 2027").
+    // Per row of tick labels (texts at the same height), no year twice.
+    let scratch = tempfile::tempdir().expect("a temporary folder");
+    let out = scratch.path().join("short");
+    run_into(
+        &sweep_scenario("base.toml"),
+        &out,
+        &[
+            "communities=40",
+            "end_year=2030",
+            "policy_window=[2025, 2030]",
+        ],
+    );
+    let layout = text_layout(&out, &ChartOptions::default()).expect("charts lay out");
+    let mut rows = 0;
+    for (stem, boxes) in &layout {
+        let mut by_row: std::collections::BTreeMap<i32, Vec<&str>> = Default::default();
+        for b in boxes {
+            if b.text
+                .parse::<i32>()
+                .is_ok_and(|y| (1900..2100).contains(&y))
+            {
+                by_row.entry(b.y0).or_default().push(&b.text);
+            }
+        }
+        for (y, mut years) in by_row {
+            let n = years.len();
+            years.sort();
+            years.dedup();
+            assert_eq!(
+                years.len(),
+                n,
+                "{stem}: a year labelled twice in the row at y = {y}"
+            );
+            rows += 1;
+        }
+    }
+    assert!(rows > 0, "year labels were recorded");
+}

@@ -204,6 +204,16 @@ pub fn y_range(
     range
 }
 
+/// At most 12 labels on a year axis from `first` to `last`, and never
+/// more than one per year: plotters picks the finest step of 1, 2 or 5
+/// times a power of ten that fits the count, so a short window (a policy
+/// window of 6 years) would otherwise get half-years, which a whole-year
+/// format prints twice.
+pub fn year_labels(first: i32, last: i32) -> usize {
+    let years = i64::from(last) - i64::from(first) + 1;
+    years.clamp(2, 12) as usize
+}
+
 /// A tick label formatter for an axis spanning `span` with at most
 /// `max_labels` labels: plotters puts ticks at steps of 1, 2 or 5 times a
 /// power of ten, so the decimals of that step are the decimals every label
@@ -312,7 +322,7 @@ where
         .label_style(style::text(style::LABEL_SIZE))
         .bold_line_style(style::GRID)
         .light_line_style(TRANSPARENT)
-        .x_labels(12)
+        .x_labels(year_labels(first, last))
         .y_labels(8)
         .x_label_formatter(&x_format)
         .y_label_formatter(&y_format);
@@ -496,7 +506,7 @@ impl Painter for StackChart {
             .label_style(style::text(style::LABEL_SIZE))
             .bold_line_style(WHITE.mix(0.35))
             .light_line_style(TRANSPARENT)
-            .x_labels(12)
+            .x_labels(year_labels(first, last))
             .y_labels(11)
             .x_label_formatter(&x_format)
             .y_label_formatter(&y_format)
