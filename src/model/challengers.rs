@@ -1,6 +1,7 @@
 //! The seat rule's challengers without drawing the pool (MODEL.md section
-//! 3.2): the default samplers' form of step 5's best challenger when
-//! candidates are offered per vacancy.
+//! 3.2): the default samplers' form of step 5's best challenger, for
+//! candidates offered per vacancy and for pools (where each channel's n_c
+//! members fall in a region Binomial(n_c, P_c) in number instead).
 //!
 //! An incumbent with bar b (score plus incumbency) leaves iff some
 //! challenger scores above b. Channel c offers Poisson(λ_c) challengers,

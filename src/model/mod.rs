@@ -15,7 +15,7 @@
 //! - [`plan`]: every schedule evaluated once per year ([`Plan`]);
 //! - `candidates`: the candidate draw of steps 5 and 6;
 //! - `challengers`: the seat rule's best challenger without drawing the
-//!   pool (the default samplers under per-vacancy supply);
+//!   pool (the default samplers under the seat rule);
 //! - `committee`: the committee election of MODEL.md section 7.3;
 //! - [`year`]: the steps of one year of one community ([`step_community`]);
 //! - [`metrics`]: the per-year [`Tally`] and the metric row;

@@ -36,10 +36,10 @@ pub enum Samplers {
     /// soon as even perfect remaining skills could not beat the best score
     /// so far (or the incumbent's); only the winner draws an age. Discarded
     /// candidates cannot affect the outcome, and age is independent of the
-    /// skills, so the law is unchanged. Seat elections under per-vacancy
-    /// supply draw no challenger at all unless a bin region that holds
-    /// every score above the incumbent's bar holds one (MODEL.md section
-    /// 3.2, `challengers`): Poisson thinning, the same law.
+    /// skills, so the law is unchanged. Seat elections draw no challenger
+    /// at all unless a bin region that holds every score above the
+    /// incumbent's bar holds one (MODEL.md section 3.2, `challengers`):
+    /// Poisson thinning (binomial with pools), the same law.
     ///
     /// Beta distributions with both shapes ≥ 1: rejection from a tabled
     /// envelope ([`TabledBeta`]); shapes below 1, and densities too peaked
