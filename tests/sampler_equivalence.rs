@@ -116,6 +116,22 @@ fn mean_and_var(values: &[f64]) -> (f64, f64) {
     )
 }
 
+/// The two arms' means and Welch's statistic |m_1 − m_2| / sqrt(s_1²/n_1
+/// + s_2²/n_2): 0 for two equal constants, infinite for two different ones.
+fn welch(first: &[f64], second: &[f64]) -> (f64, f64, f64) {
+    let (m1, v1) = mean_and_var(first);
+    let (m2, v2) = mean_and_var(second);
+    let se = (v1 / first.len() as f64 + v2 / second.len() as f64).sqrt();
+    let z = if se > 0.0 {
+        (m1 - m2).abs() / se
+    } else if m1 == m2 {
+        0.0
+    } else {
+        f64::INFINITY
+    };
+    (m1, m2, z)
+}
+
 /// Runs `fixture` with both sampler sets (default seeds 1.., reference
 /// seeds 1001..), `replicates` runs each, and asserts that every metric's
 /// mean agrees within `bound` Welch standard errors in every one of
@@ -138,16 +154,7 @@ fn assert_same_law(fixture: &str, metrics: &[String], years: &[i32], replicates:
                     })
                     .collect()
             };
-            let (m1, v1) = mean_and_var(&values(&pruned));
-            let (m2, v2) = mean_and_var(&values(&direct));
-            let se = (v1 / f64::from(replicates) + v2 / f64::from(replicates)).sqrt();
-            let z = if se > 0.0 {
-                (m1 - m2).abs() / se
-            } else if m1 == m2 {
-                0.0
-            } else {
-                f64::INFINITY
-            };
+            let (m1, m2, z) = welch(&values(&pruned), &values(&direct));
             report.push(format!(
                 "{metric} {year}: pruned {m1:.5} direct {m2:.5} z {z:.2}"
             ));
@@ -261,16 +268,7 @@ fn samplers_agree_on_seat_elections_over_a_run() {
                 .map(|rows| rows.iter().map(|r| r.values[col].unwrap_or(0.0)).sum())
                 .collect()
         };
-        let (m1, v1) = mean_and_var(&totals(&fast));
-        let (m2, v2) = mean_and_var(&totals(&reference));
-        let se = (v1 / f64::from(R_V2) + v2 / f64::from(R_V2)).sqrt();
-        let z = if se > 0.0 {
-            (m1 - m2).abs() / se
-        } else if m1 == m2 {
-            0.0
-        } else {
-            f64::INFINITY
-        };
+        let (m1, m2, z) = welch(&totals(&fast), &totals(&reference));
         report.push(format!(
             "{metric}: default {m1:.1} reference {m2:.1} z {z:.2}"
         ));

@@ -201,25 +201,6 @@ impl SkillBins {
             }
         }
     }
-
-    /// The first bin j with `tail[j] − tail[j']` above `target`, scanning
-    /// up from `from` (the bins of mass > 0 from `from` on, by mass); the
-    /// last bin of positive mass when rounding leaves `target` uncovered.
-    #[inline]
-    fn pick_from(&self, from: usize, target: f64) -> usize {
-        let mut sum = 0.0;
-        let mut last = from;
-        for bin in from..BINS {
-            if self.mass[bin] > 0.0 {
-                sum += self.mass[bin];
-                last = bin;
-                if target < sum {
-                    return bin;
-                }
-            }
-        }
-        last
-    }
 }
 
 /// One channel's bins in draw order, and the masses of the regions.
@@ -307,6 +288,14 @@ impl Challengers {
         Some(challengers)
     }
 
+    /// The grid point k of bar `b`: the bar lowered by the margin and to
+    /// the grid k·h (0 for a bar at or below the margin; a bar beyond every
+    /// score lands beyond the tables).
+    #[inline]
+    fn grid_point(&self, b: f64) -> usize {
+        ((b - self.margin) / self.step).floor().max(0.0) as usize
+    }
+
     /// Whether these regions were built for `weights`.
     pub(crate) fn serves(&self, weights: &Skills) -> bool {
         self.weights == *weights
@@ -346,9 +335,8 @@ impl Challengers {
         offers: Offers<'_>,
         rng: &mut R,
     ) -> Option<(Leader, f64)> {
-        let k = ((to_beat - self.margin) / self.step).floor().max(0.0);
+        let k = self.grid_point(to_beat);
         // A bar beyond the table: no score reaches it.
-        let k = k as usize;
         let mass = |regions: &ChannelRegions| regions.above.get(k).copied().unwrap_or(0.0).min(1.0);
         let mut best: Option<(usize, Skills, f64)> = None;
         let mut bar = to_beat;
@@ -472,14 +460,16 @@ impl Challengers {
         k: usize,
         rng: &mut R,
     ) -> Skills {
-        let first = pick_by(BINS, regions.above[k], rng, |i| first_weight(regions, k, i));
+        let first = pick_by(0..BINS, regions.above[k], rng, |i| {
+            first_weight(regions, k, i)
+        });
         let j = k.saturating_sub(first + 1);
-        let second = pick_by(BINS, regions.rest_at(j), rng, |i2| {
+        let second = pick_by(0..BINS, regions.rest_at(j), rng, |i2| {
             self.second_weight(regions, j, i2)
         });
         let from = self.third_from(j, second);
-        let third =
-            regions.skills[2].pick_from(from, rng.random::<f64>() * regions.skills[2].tail[from]);
+        let last = &regions.skills[2];
+        let third = pick_by(from..BINS, last.tail[from], rng, |j3| last.mass[j3]);
         let mut skills = Skills::default();
         skills.set(self.order[0], regions.skills[0].sample_in(first, rng));
         skills.set(self.order[1], regions.skills[1].sample_in(second, rng));
@@ -560,19 +550,19 @@ fn zero_truncated_binomial<R: Rng + ?Sized>(n: u64, p: f64, q: f64, rng: &mut R)
     k
 }
 
-/// An index in 0..n by `weight`, whose sum is `total`; the last index of
-/// positive weight when rounding leaves the target uncovered.
+/// An index in `indices` by `weight`, whose sum over them is `total`; the
+/// last index of positive weight when rounding leaves the target uncovered.
 #[inline]
 fn pick_by<R: Rng + ?Sized>(
-    n: usize,
+    indices: std::ops::Range<usize>,
     total: f64,
     rng: &mut R,
     weight: impl Fn(usize) -> f64,
 ) -> usize {
     let target = rng.random::<f64>() * total;
     let mut sum = 0.0;
-    let mut last = 0;
-    for i in 0..n {
+    let mut last = indices.start;
+    for i in indices {
         let w = weight(i);
         if w > 0.0 {
             sum += w;
@@ -711,9 +701,7 @@ mod tests {
         let quadrature = 1e-4;
         for (c, regions) in challengers.channels.iter().enumerate() {
             for b in [0.0, 0.2, 0.35, 0.5, 0.6, 0.7, 0.8, 0.9, 0.97] {
-                let k = ((b - challengers.margin) / challengers.step)
-                    .floor()
-                    .max(0.0) as usize;
+                let k = challengers.grid_point(b);
                 let mass = regions.above.get(k).copied().unwrap_or(0.0);
                 let at_bar = survival(&parameters, c, weights, b);
                 let below = survival(&parameters, c, weights, b - slack);
@@ -837,9 +825,7 @@ mod tests {
             scores.sort_by(f64::total_cmp);
             for share in [0.5, 0.1, 0.02, 0.004] {
                 let b = scores[((1.0 - share) * scores.len() as f64) as usize];
-                let k = ((b - challengers.margin) / challengers.step)
-                    .floor()
-                    .max(0.0) as usize;
+                let k = challengers.grid_point(b);
                 let (mut region, mut rejection) = ([[0u64; 20]; 4], [[0u64; 20]; 4]);
                 let (mut n_region, mut n_rejection, mut tries) = (0, 0, 0u64);
                 while n_region < 30_000 {
