@@ -34,7 +34,7 @@ use rand_distr::{Distribution as _, Poisson};
 use super::candidates::Offers;
 use super::params::{Distribution, Parameters, Skill, Skills};
 use super::plan::{Plan, YearPlan};
-use super::samplers::{beta_density, binomial};
+use super::samplers::{beta_density, beta_mode, binomial, unimodal_bounds};
 use super::state::Leader;
 
 /// Bins per skill.
@@ -111,11 +111,7 @@ impl SkillBins {
                 if !(a >= 1.0 && b >= 1.0 && a.is_finite() && b.is_finite()) {
                     return None;
                 }
-                let mode = if a == 1.0 && b == 1.0 {
-                    0.5
-                } else {
-                    (a - 1.0) / (a + b - 2.0)
-                };
+                let mode = beta_mode(a, b);
                 let cdf = move |x: f64| statrs::function::beta::beta_reg(a, b, x);
                 let ln_beta = libm::lgamma(a) + libm::lgamma(b) - libm::lgamma(a + b);
                 (
@@ -163,19 +159,11 @@ impl SkillBins {
                 bins.hi[bin] = bins.lo[bin];
                 continue;
             }
-            let (f_lo, f_hi) = (density.at(lo), density.at(hi));
-            let greatest = if lo < mode && mode < hi {
-                density.at(mode).max(f_lo).max(f_hi)
-            } else {
-                f_lo.max(f_hi)
-            };
             bins.lo[bin] = lo;
             bins.hi[bin] = hi;
             bins.mass[bin] = (cdf(hi) - cdf(lo)).max(0.0);
-            // Unimodal densities: the least value on a bin is at one end.
-            // Widened by a relative 1e-9 so the bounds truly bound.
-            bins.squeeze[bin] = f_lo.min(f_hi) * (1.0 - 1e-9);
-            bins.envelope[bin] = greatest * (1.0 + 1e-9) + f64::MIN_POSITIVE;
+            (bins.squeeze[bin], bins.envelope[bin]) =
+                unimodal_bounds(&|x| density.at(x), lo, hi, mode);
         }
         if !bins.mass.iter().all(|m| m.is_finite()) || bins.envelope.iter().any(|e| !e.is_finite())
         {

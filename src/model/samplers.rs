@@ -434,24 +434,12 @@ impl TabledBeta {
         }
         let ln_beta = libm::lgamma(a) + libm::lgamma(b) - libm::lgamma(a + b);
         let density = |x: f64| beta_density(a, b, ln_beta, x);
-        // The mode, where the density is greatest (an end when a or b is 1).
-        let mode = if a == 1.0 && b == 1.0 {
-            0.5
-        } else {
-            (a - 1.0) / (a + b - 2.0)
-        };
+        let mode = beta_mode(a, b);
         let mut squeeze = Box::new([0.0; BINS]);
         let mut envelope = Box::new([0.0; BINS]);
         for bin in 0..BINS {
             let (lo, hi) = (bin as f64 / BINS as f64, (bin + 1) as f64 / BINS as f64);
-            let (f_lo, f_hi) = (density(lo), density(hi));
-            let greatest = if lo < mode && mode < hi {
-                density(mode).max(f_lo).max(f_hi)
-            } else {
-                f_lo.max(f_hi)
-            };
-            squeeze[bin] = f_lo.min(f_hi) * (1.0 - 1e-9);
-            envelope[bin] = greatest * (1.0 + 1e-9) + f64::MIN_POSITIVE;
+            (squeeze[bin], envelope[bin]) = unimodal_bounds(&density, lo, hi, mode);
         }
         let total: f64 = envelope.iter().sum();
         let capped: f64 = envelope
@@ -566,6 +554,39 @@ const OFFSET_MAX: u64 = (1 << 46) - 1;
 /// 2^-53, the spacing of [`TabledBeta`]'s values (as of a standard f64
 /// uniform).
 const X_UNIT: f64 = 1.0 / (1u64 << 53) as f64;
+
+/// Where the Beta(a, b) density with a, b ≥ 1 is greatest (an end when a or
+/// b is 1; the middle for the uniform).
+pub(crate) fn beta_mode(a: f64, b: f64) -> f64 {
+    if a == 1.0 && b == 1.0 {
+        0.5
+    } else {
+        (a - 1.0) / (a + b - 2.0)
+    }
+}
+
+/// A lower and an upper bound of a unimodal `density` with its greatest
+/// value at `mode` on [lo, hi]: the least value is at one end, the greatest
+/// at the mode when it lies inside, else at an end. Widened by a relative
+/// 1e-9, far above the rounding of a density's evaluation, so the bounds
+/// truly bound.
+pub(crate) fn unimodal_bounds(
+    density: &impl Fn(f64) -> f64,
+    lo: f64,
+    hi: f64,
+    mode: f64,
+) -> (f64, f64) {
+    let (f_lo, f_hi) = (density(lo), density(hi));
+    let greatest = if lo < mode && mode < hi {
+        density(mode).max(f_lo).max(f_hi)
+    } else {
+        f_lo.max(f_hi)
+    };
+    (
+        f_lo.min(f_hi) * (1.0 - 1e-9),
+        greatest * (1.0 + 1e-9) + f64::MIN_POSITIVE,
+    )
+}
 
 /// The Beta(a, b) density at x, with ln B(a, b) given; a factor whose
 /// exponent is 0 is 1 even at the end where its base is 0.
