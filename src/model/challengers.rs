@@ -150,6 +150,10 @@ impl SkillBins {
             envelope: Box::new([0.0; BINS]),
             tail: Box::new([0.0; BINS + 1]),
         };
+        // The distribution function at every bin end once: a bin's mass is
+        // the difference at its two ends (the costliest part of a plan).
+        let edge = |end: usize| (end as f64 / BINS as f64).clamp(support.0, support.1);
+        let cdf_at: Vec<f64> = (0..=BINS).map(|end| cdf(edge(end))).collect();
         for bin in 0..BINS {
             let lo = (bin as f64 / BINS as f64).max(support.0);
             let hi = ((bin + 1) as f64 / BINS as f64).min(support.1);
@@ -161,7 +165,7 @@ impl SkillBins {
             }
             bins.lo[bin] = lo;
             bins.hi[bin] = hi;
-            bins.mass[bin] = (cdf(hi) - cdf(lo)).max(0.0);
+            bins.mass[bin] = (cdf_at[bin + 1] - cdf_at[bin]).max(0.0);
             (bins.squeeze[bin], bins.envelope[bin]) =
                 unimodal_bounds(&|x| density.at(x), lo, hi, mode);
         }

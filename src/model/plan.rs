@@ -85,7 +85,9 @@ pub struct YearPlan {
     /// Which exact samplers the steps use (the plan's).
     pub(crate) samplers: Samplers,
     /// Issues per kind and type: Poisson(λ_kind · m_j) (no draw when 0),
-    /// drawn per community by the reference samplers only.
+    /// drawn per community by the reference samplers only; always `Zero`
+    /// with the default samplers, which draw block totals from
+    /// `issue_mean` instead (MODEL.md section 3.1).
     pub(crate) issues: [[PoissonTable; 3]; 2],
     /// λ_kind · m_j, the mean of `issues`: what the default samplers add to
     /// a block's Poisson means (MODEL.md section 3.1).
@@ -167,7 +169,7 @@ pub(crate) const TRUST_BUCKETS: usize = 64;
 /// exact hazards only when its uniform falls below the exit probability
 /// these bounds allow: the same uniform, the same decision, far fewer
 /// exponentials (most leaders stay).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct ExitBounds {
     /// Per kind and age bucket: (1 − h_death)(1 − h_retirement) at most
     /// this far below 1 anywhere in the bucket.
@@ -177,7 +179,63 @@ pub(crate) struct ExitBounds {
 }
 
 impl ExitBounds {
-    fn new(parameters: &Parameters, year: i32) -> ExitBounds {
+    /// The bounds of `year`, built from `year`'s hazard parameters (the
+    /// ones [`YearPlan`] keeps for the exact hazards).
+    fn new(year: &YearPlan) -> ExitBounds {
+        let (a, b, spread) = (year.death_a, year.death_b, year.retirement_spread);
+        let age_survival = Kind::ALL.map(|kind| {
+            let retirement_age = year.retirement_age[kind_index(kind)];
+            // The same formulas as step 4, NaN-to-0 clamping included, at
+            // every bucket end once.
+            let at_ends: Vec<f64> = (0..=AGE_BUCKETS)
+                .map(|n| {
+                    let age = n as f64;
+                    (1.0 - death_hazard(a, b, age))
+                        * (1.0 - retirement_hazard(age, retirement_age, spread))
+                })
+                .collect();
+            at_ends
+                .windows(2)
+                .map(|ends| ends[0].min(ends[1]))
+                .collect()
+        });
+        let turnover_survival = year
+            .channels
+            .iter()
+            .map(|channel| {
+                let at_ends: [f64; TRUST_BUCKETS + 1] = std::array::from_fn(|i| {
+                    let trust = i as f64 / TRUST_BUCKETS as f64;
+                    1.0 - turnover_hazard(channel.turnover, year.embeddedness, trust)
+                });
+                // The last bucket holds t = 1 alone.
+                std::array::from_fn(|i| at_ends[i].min(at_ends[(i + 1).min(TRUST_BUCKETS)]))
+            })
+            .collect();
+        ExitBounds {
+            age_survival,
+            turnover_survival,
+        }
+    }
+
+    /// Whether `year` and `other` have the same hazard parameters, so the
+    /// same bounds (most schedules of step 4 are constant for decades).
+    fn same_hazards(year: &YearPlan, other: &YearPlan) -> bool {
+        let bits = |x: f64| x.to_bits();
+        bits(year.death_a) == bits(other.death_a)
+            && bits(year.death_b) == bits(other.death_b)
+            && bits(year.retirement_spread) == bits(other.retirement_spread)
+            && year.retirement_age.map(bits) == other.retirement_age.map(bits)
+            && bits(year.embeddedness) == bits(other.embeddedness)
+            && year.channels.len() == other.channels.len()
+            && year
+                .channels
+                .iter()
+                .zip(&other.channels)
+                .all(|(a, b)| bits(a.turnover) == bits(b.turnover))
+    }
+
+    #[cfg(test)]
+    fn from_parameters(parameters: &Parameters, year: i32) -> ExitBounds {
         let exits = &parameters.exits;
         let (a, b) = (exits.death.a.at(year), exits.death.b.at(year));
         let spread = exits.retirement.spread.at(year);
@@ -311,11 +369,11 @@ impl Plan {
             return Err(invalid("channels", "more than 65,536 channels"));
         }
         let election = election_years(parameters);
-        let mut years = parameters
-            .years()
-            .zip(election)
-            .map(|(year, election)| year_plan(parameters, year, election, samplers))
-            .collect::<Result<Vec<_>>>()?;
+        let mut years: Vec<YearPlan> = Vec::with_capacity(parameters.n_years());
+        for (year, election) in parameters.years().zip(election) {
+            let plan = year_plan(parameters, year, election, samplers, years.last())?;
+            years.push(plan);
+        }
         if samplers == Samplers::Fast && parameters.elections.rule == ElectionRule::Seat {
             challengers::for_years(parameters, &mut years);
         }
@@ -533,6 +591,7 @@ fn year_plan(
     year: i32,
     election: bool,
     samplers: Samplers,
+    previous: Option<&YearPlan>,
 ) -> Result<YearPlan> {
     let issues = &parameters.issues;
     let weights = issues.mix.as_array().map(|m| m.at(year));
@@ -562,7 +621,13 @@ fn year_plan(
                     ),
                 ));
             }
-            issue_samplers[kind_index(kind)][j] = poisson(
+            // The default samplers never draw a community's counts: their
+            // table would go unused, so only the mean is checked.
+            let law = match samplers {
+                Samplers::Fast => Samplers::Reference,
+                Samplers::Reference => samplers,
+            };
+            let table = poisson(
                 rate * m,
                 "issues.rate",
                 || {
@@ -571,8 +636,11 @@ fn year_plan(
                         kind.name()
                     )
                 },
-                samplers,
+                law,
             )?;
+            if samplers == Samplers::Reference {
+                issue_samplers[kind_index(kind)][j] = table;
+            }
         }
     }
 
@@ -586,7 +654,8 @@ fn year_plan(
     let channels = parameters
         .channels
         .iter()
-        .map(|channel| {
+        .enumerate()
+        .map(|(channel_idx, channel)| {
             let supply = channel.supply.at(year);
             let a_c = attraction_of(parameters, channel, year);
             let mut offers = [PoissonTable::Zero, PoissonTable::Zero];
@@ -616,22 +685,32 @@ fn year_plan(
                 };
                 let mean = supply * multiplier * a_c;
                 offer_mean[kind_index(kind)] = mean;
-                offers[kind_index(kind)] = poisson(
-                    mean,
-                    &responsible,
-                    || {
-                        format!(
-                            "in {year}, the {} offer mean (supply × kind × attraction)",
-                            kind.name()
-                        )
-                    },
-                    samplers,
-                )?;
+                // Supplies are constant over whole eras: the same mean as
+                // the year before is the same table.
+                let same = previous.map(|previous| &previous.channels[channel_idx]).filter(
+                    |previous| previous.offer_mean[kind_index(kind)].to_bits() == mean.to_bits(),
+                );
+                offers[kind_index(kind)] = match same {
+                    Some(previous) => previous.offers[kind_index(kind)].clone(),
+                    None => poisson(
+                        mean,
+                        &responsible,
+                        || {
+                            format!(
+                                "in {year}, the {} offer mean (supply × kind × attraction)",
+                                kind.name()
+                            )
+                        },
+                        samplers,
+                    )?,
+                };
                 let Shock { sd, .. } = channel.shock;
                 if sd > 0.0 {
                     // The largest multiplier a run can meet in practice (a
                     // normal beyond 12 has probability below 1e-32).
                     let extreme = libm::exp(sd * 12.0 - sd * sd / 2.0).max(1.0);
+                    // A check only: rand_distr's sampler takes the same
+                    // means as a table and costs nothing to build.
                     poisson(
                         mean * extreme,
                         &format!("channels.{}.shock.sd", channel.name),
@@ -641,7 +720,7 @@ fn year_plan(
                                 kind.name()
                             )
                         },
-                        samplers,
+                        Samplers::Reference,
                     )?;
                 }
             }
@@ -668,7 +747,7 @@ fn year_plan(
         0.0,
     ];
 
-    Ok(YearPlan {
+    let mut plan = YearPlan {
         year,
         election,
         samplers,
@@ -700,9 +779,14 @@ fn year_plan(
         draw_order,
         still,
         channels,
-        exit_bounds: ExitBounds::new(parameters, year),
+        exit_bounds: ExitBounds::default(),
         challengers: None,
-    })
+    };
+    plan.exit_bounds = match previous {
+        Some(previous) if ExitBounds::same_hazards(&plan, previous) => previous.exit_bounds.clone(),
+        _ => ExitBounds::new(&plan),
+    };
+    Ok(plan)
 }
 
 #[cfg(test)]
@@ -813,11 +897,65 @@ mod tests {
         s.issues.mix.managerial = Schedule::constant(1.0);
         s.issues.mix.technical = Schedule::constant(1.0);
         s.issues.rate.rural = Schedule::constant(0.0);
-        let plan = Plan::new(&s);
+        // The reference samplers hold the per-community laws; the default
+        // ones draw block totals and hold none.
+        assert!(
+            Plan::new(&s).years[0]
+                .issues
+                .iter()
+                .flatten()
+                .all(|t| *t == PoissonTable::Zero)
+        );
+        let plan = Plan::reference(&s);
         assert_eq!(plan.years[0].mix, [0.5, 0.25, 0.25]);
         let zero = |table: &PoissonTable| matches!(table, PoissonTable::Zero);
         assert!(plan.years[0].issues[1].iter().all(zero));
         assert!(!plan.years[0].issues[0].iter().any(zero));
+    }
+
+    /// A year whose offer mean or hazard parameters equal the previous
+    /// year's takes that year's table: every year's tables are still the
+    /// ones it builds alone, whether its schedules just changed or not.
+    #[test]
+    fn tables_shared_between_years_are_each_years_own() {
+        let mut s = parameters();
+        let points = |p: &[(f64, f64)]| Schedule {
+            shape: Shape::Stepwise(p.to_vec()),
+            scale: 1.0,
+        };
+        s.start_year = 1990;
+        s.end_year = 2010;
+        s.exits.death.b = points(&[(1990.0, 0.08), (1995.0, 0.09)]);
+        s.exits.retirement.spread = Schedule {
+            shape: Shape::Linear(vec![(2000.0, 1.5), (2004.0, 2.5)]),
+            scale: 1.0,
+        };
+        s.channels[1].turnover = points(&[(1990.0, 0.03), (2007.0, 0.05)]);
+        s.channels[0].supply = points(&[(1990.0, 1.0), (1998.0, 2.0), (2003.0, 0.0)]);
+        s.channels[0].kind.rural = Schedule::constant(1.5);
+        let plan = Plan::new(&s);
+        let mut reused = (0, 0);
+        for (index, year) in plan.years.iter().enumerate() {
+            assert_eq!(
+                year.exit_bounds,
+                ExitBounds::from_parameters(&s, year.year),
+                "exit bounds of {}",
+                year.year
+            );
+            for (c, channel) in year.channels.iter().enumerate() {
+                for kind in 0..2 {
+                    let own = PoissonTable::new(channel.offer_mean[kind]).unwrap();
+                    assert_eq!(channel.offers[kind], own, "offers of {c} in {}", year.year);
+                }
+            }
+            if index > 0 {
+                let previous = &plan.years[index - 1];
+                reused.0 += usize::from(ExitBounds::same_hazards(year, previous));
+                reused.1 += usize::from(!ExitBounds::same_hazards(year, previous));
+            }
+        }
+        // Both paths ran: years that kept the bounds, years that rebuilt them.
+        assert!(reused.0 > 0 && reused.1 > 0, "{reused:?}");
     }
 
     #[test]

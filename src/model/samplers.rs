@@ -202,7 +202,7 @@ impl Sampler {
 /// that keeps the column or takes its alias. The integer thresholds step by
 /// 2^-(64 − bits); the probabilities they hold are accurate to about 1e-14,
 /// the rounding of their construction in f64 (as for any tabled sampler).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Alias {
     bits: u32,
     /// Per column: keep it when the coin is below this.
@@ -255,7 +255,7 @@ const TABLE_MAX_MEAN: f64 = 256.0;
 /// count past the mean whose probability is below 2^-64; the tail beyond
 /// it, which the table leaves out, holds less than 2^-60 (the terms fall
 /// at least geometrically there), far below the table's own rounding.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum PoissonTable {
     /// Mean 0: always 0, no draw.
     Zero,
