@@ -19,8 +19,10 @@ use crate::study::sweep::{self, Design};
 use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// One shard of a study split for a cluster: shard `index` of `count` runs
@@ -516,6 +518,7 @@ impl Study {
         on_done: &(dyn Fn(&RunRecord) + Sync),
         stop: &(dyn Fn() -> bool + Sync),
     ) -> Result<Vec<RunRecord>> {
+        let points = PointCache::new(2 * rayon::current_num_threads() + 2);
         let one = |&(point, replicate): &(u32, u32)| -> Result<Option<RunRecord>> {
             if stop() {
                 return Ok(None);
@@ -525,7 +528,7 @@ impl Study {
             // as failed instead of the process aborting mid-write.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let started = Instant::now();
-                let record = self.execute_one(sink, point, replicate)?;
+                let record = self.execute_one(sink, &points, point, replicate)?;
                 let record = RunRecord {
                     seconds: started.elapsed().as_secs_f64(),
                     ..record
@@ -548,23 +551,51 @@ impl Study {
         Ok(records?.into_iter().flatten().collect())
     }
 
-    fn execute_one(&self, sink: &dyn RunSink, point: u32, replicate: u32) -> Result<RunRecord> {
+    /// What every replicate of `point` runs from: its scenario, parameters
+    /// and plan, built once while the point's runs are under way.
+    fn point_run(&self, points: &PointCache, point: u32) -> Result<Arc<PointRun>> {
+        if let Some(run) = points.get(point) {
+            return Ok(run);
+        }
         let scenario = self.point_scenario(point)?;
         let parameters = scenario.parameters();
         let plan = self.point_plan(point, &parameters)?;
+        Ok(points.insert(
+            point,
+            PointRun {
+                scenario,
+                parameters,
+                plan,
+            },
+        ))
+    }
+
+    fn execute_one(
+        &self,
+        sink: &dyn RunSink,
+        points: &PointCache,
+        point: u32,
+        replicate: u32,
+    ) -> Result<RunRecord> {
+        let shared = self.point_run(points, point)?;
+        let PointRun {
+            scenario,
+            parameters,
+            plan,
+        } = &*shared;
         let key = self.stream_key(point, replicate);
-        let communities = self.initial_communities(&parameters, replicate);
+        let communities = self.initial_communities(parameters, replicate);
 
         let mut snapshot_streams = Vec::new();
         for &year in &self.snapshots {
             snapshot_streams.push((year, sink.snapshot(year, point, replicate)?));
         }
         let mut snapshot_error = None;
-        let metrics = model::run(&plan, communities, &key, &mut |year, state| {
+        let metrics = model::run(plan, communities, &key, &mut |year, state| {
             for (snap_year, stream) in snapshot_streams.iter_mut() {
                 if *snap_year == year && snapshot_error.is_none() {
                     let mut out = stream.writer();
-                    if let Err(e) = roster::write_rows(&mut out, &scenario, point, replicate, state)
+                    if let Err(e) = roster::write_rows(&mut out, scenario, point, replicate, state)
                     {
                         snapshot_error = Some(stream.error(e));
                     }
@@ -578,14 +609,14 @@ impl Study {
             stream.finish()?;
         }
 
-        let columns = model::metric_columns(&parameters);
-        let figures = summary::run_figures(&scenario, &columns, &metrics);
+        let columns = model::metric_columns(parameters);
+        let figures = summary::run_figures(scenario, &columns, &metrics);
         sink.finished(&RunResult {
             point,
             replicate,
             metrics: &metrics,
             figures: &figures,
-            metric_types: &model::metrics::metric_types(&parameters),
+            metric_types: &model::metrics::metric_types(parameters),
         })?;
         Ok(RunRecord {
             point,
@@ -594,6 +625,64 @@ impl Study {
             status: RunStatus::Complete,
             seconds: 0.0,
         })
+    }
+}
+
+/// A point's scenario as its runs need it.
+struct PointRun {
+    scenario: Scenario,
+    parameters: Parameters,
+    plan: Plan,
+}
+
+/// The points most recently started, so that a point's replicates (which
+/// differ only in their streams) build its plan once: a plan costs a few
+/// milliseconds, as much as a whole run of a few hundred communities. Runs
+/// are started point by point, so a handful of slots (two per thread, as
+/// rayon splits the list of runs among threads) holds every point under
+/// way, and memory stays flat in the number of points. Two threads that
+/// miss the same point both build it; either build is the same.
+struct PointCache {
+    slots: Mutex<VecDeque<(u32, Arc<PointRun>)>>,
+    capacity: usize,
+}
+
+impl PointCache {
+    fn new(capacity: usize) -> PointCache {
+        PointCache {
+            slots: Mutex::new(VecDeque::with_capacity(capacity)),
+            capacity,
+        }
+    }
+
+    /// The slots; a panic elsewhere while they were held leaves them valid.
+    fn slots(&self) -> std::sync::MutexGuard<'_, VecDeque<(u32, Arc<PointRun>)>> {
+        self.slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, point: u32) -> Option<Arc<PointRun>> {
+        let slots = self.slots();
+        slots
+            .iter()
+            .find(|(p, _)| *p == point)
+            .map(|(_, run)| Arc::clone(run))
+    }
+
+    /// Keeps `run` for `point` (the first one kept when another thread got
+    /// there first), dropping the oldest point beyond the capacity.
+    fn insert(&self, point: u32, run: PointRun) -> Arc<PointRun> {
+        let mut slots = self.slots();
+        if let Some((_, kept)) = slots.iter().find(|(p, _)| *p == point) {
+            return Arc::clone(kept);
+        }
+        let run = Arc::new(run);
+        if slots.len() == self.capacity {
+            slots.pop_front();
+        }
+        slots.push_back((point, Arc::clone(&run)));
+        run
     }
 }
 
@@ -681,6 +770,30 @@ mod tests {
             self.events.lock().unwrap().push(event);
             Ok(())
         }
+    }
+
+    /// The replicates of a point share one build of its scenario and plan;
+    /// every point gets its own, and the oldest point leaves the cache
+    /// beyond its capacity (its next run builds it again).
+    #[test]
+    fn a_point_cache_serves_each_point_its_own_build() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/sweep/grid.toml");
+        let study = Study::load(&path, &[], &[], None).unwrap();
+        let points = PointCache::new(2);
+        let first = study.point_run(&points, 0).unwrap();
+        let second = study.point_run(&points, 1).unwrap();
+        assert!(Arc::ptr_eq(&first, &study.point_run(&points, 0).unwrap()));
+        for (point, run) in [(0, &first), (1, &second)] {
+            let scenario = study.point_scenario(point).unwrap();
+            assert_eq!(run.scenario, scenario);
+            assert_eq!(run.parameters, scenario.parameters());
+        }
+        assert_ne!(first.parameters, second.parameters);
+        // A third point takes the oldest slot.
+        study.point_run(&points, 2).unwrap();
+        assert!(!Arc::ptr_eq(&first, &study.point_run(&points, 0).unwrap()));
+        // Point 0's return took point 1's slot.
+        assert!(points.get(1).is_none() && points.get(2).is_some());
     }
 
     #[test]
