@@ -40,6 +40,15 @@ use super::state::Leader;
 /// Bins per skill.
 const BINS: usize = 128;
 
+/// Bins per block of a bin pick's running sums ([`BlockSums`]).
+const BLOCK: usize = 16;
+
+/// A bin pick's running sum at the end of each block of [`BLOCK`] bins,
+/// added in the scan's order: the pick finds the block its target falls in
+/// by these and scans only that block, and lands on the bin the scan of
+/// every bin would (the same additions give the same sums).
+type BlockSums = [f64; BINS / BLOCK];
+
 /// The bar is lowered by this share of the largest score before it is put
 /// on the grid, far above the rounding of a score (about 1e-16 of it), so
 /// the region holds every challenger whose score, as the engine computes
@@ -205,6 +214,10 @@ struct ChannelRegions {
     /// `above[k]`: the mass of the region of a bar on the grid point k·h
     /// (0 beyond the end: no score reaches it).
     above: Vec<f64>,
+    /// The running sums of the second skill's pick at threshold j·h and of
+    /// the first skill's at grid bar k (same lengths as `rest`, `above`).
+    rest_sums: Vec<BlockSums>,
+    above_sums: Vec<BlockSums>,
 }
 
 /// The regions of every channel for one set of selection weights.
@@ -260,21 +273,23 @@ impl Challengers {
                 skills,
                 rest: Vec::new(),
                 above: Vec::new(),
+                rest_sums: Vec::new(),
+                above_sums: Vec::new(),
             };
             // Beyond j·h ≥ w2 + w3 the third skill's threshold is above 1
             // for every bin of the second: the region is empty.
             let rest_len = ((w[1] + w[2]) / step).ceil() as usize + 2;
-            regions.rest = (0..rest_len)
-                .map(|j| {
-                    (0..BINS)
-                        .map(|i2| challengers.second_weight(&regions, j, i2))
-                        .sum()
-                })
+            let second: Vec<[f64; BINS]> = (0..rest_len)
+                .map(|j| std::array::from_fn(|i2| challengers.second_weight(&regions, j, i2)))
                 .collect();
+            regions.rest = second.iter().map(|w| w.iter().sum()).collect();
+            regions.rest_sums = second.iter().map(block_sums).collect();
             let above_len = rest_len + BINS + 1;
-            regions.above = (0..above_len)
-                .map(|k| (0..BINS).map(|i| first_weight(&regions, k, i)).sum())
+            let first: Vec<[f64; BINS]> = (0..above_len)
+                .map(|k| std::array::from_fn(|i| first_weight(&regions, k, i)))
                 .collect();
+            regions.above = first.iter().map(|w| w.iter().sum()).collect();
+            regions.above_sums = first.iter().map(block_sums).collect();
             challengers.channels.push(regions);
         }
         Some(challengers)
@@ -452,13 +467,16 @@ impl Challengers {
         k: usize,
         rng: &mut R,
     ) -> Skills {
-        let first = pick_by(0..BINS, regions.above[k], rng, |i| {
+        let first = pick_in_blocks(&regions.above_sums[k], regions.above[k], rng, |i| {
             first_weight(regions, k, i)
         });
         let j = k.saturating_sub(first + 1);
-        let second = pick_by(0..BINS, regions.rest_at(j), rng, |i2| {
-            self.second_weight(regions, j, i2)
-        });
+        let second = match regions.rest_sums.get(j) {
+            Some(sums) => pick_in_blocks(sums, regions.rest[j], rng, |i2| {
+                self.second_weight(regions, j, i2)
+            }),
+            None => pick_by(0..BINS, 0.0, rng, |i2| self.second_weight(regions, j, i2)),
+        };
         let from = self.third_from(j, second);
         let last = &regions.skills[2];
         let third = pick_by(from..BINS, last.tail[from], rng, |j3| last.mass[j3]);
@@ -551,8 +569,18 @@ fn pick_by<R: Rng + ?Sized>(
     rng: &mut R,
     weight: impl Fn(usize) -> f64,
 ) -> usize {
-    let target = rng.random::<f64>() * total;
-    let mut sum = 0.0;
+    pick_at(indices, 0.0, rng.random::<f64>() * total, weight)
+}
+
+/// The first index in `indices` whose weight lifts the running sum, from
+/// `sum`, above `target`; the last of positive weight when none does.
+#[inline]
+fn pick_at(
+    indices: std::ops::Range<usize>,
+    mut sum: f64,
+    target: f64,
+    weight: impl Fn(usize) -> f64,
+) -> usize {
     let mut last = indices.start;
     for i in indices {
         let w = weight(i);
@@ -565,6 +593,41 @@ fn pick_by<R: Rng + ?Sized>(
         }
     }
     last
+}
+
+/// The running sums of `weights` at the end of each block, added as
+/// [`pick_at`] adds them.
+fn block_sums(weights: &[f64; BINS]) -> BlockSums {
+    let mut sum = 0.0;
+    std::array::from_fn(|block| {
+        for &w in &weights[block * BLOCK..(block + 1) * BLOCK] {
+            if w > 0.0 {
+                sum += w;
+            }
+        }
+        sum
+    })
+}
+
+/// [`pick_by`] over every bin, with the same uniform and the same result,
+/// scanning only the block whose running sums bracket the target.
+#[inline]
+fn pick_in_blocks<R: Rng + ?Sized>(
+    sums: &BlockSums,
+    total: f64,
+    rng: &mut R,
+    weight: impl Fn(usize) -> f64,
+) -> usize {
+    let target = rng.random::<f64>() * total;
+    match sums.iter().position(|&sum| target < sum) {
+        Some(block) => {
+            let before = if block == 0 { 0.0 } else { sums[block - 1] };
+            pick_at(block * BLOCK..(block + 1) * BLOCK, before, target, &weight)
+        }
+        // Rounding left the target uncovered: the last bin of positive
+        // weight, as the full scan finds it.
+        None => pick_at(0..BINS, 0.0, target, weight),
+    }
 }
 
 /// The regions of each year's election, shared by the years whose
