@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use succession::chart::ChartOptions;
-use succession::lifecycle::{self, CalibrationRequest, MergeRequest, Mode, RunRequest};
+use succession::lifecycle::{
+    self, CalibrationRequest, MergeRequest, Mode, RunRequest, SearchOutcome, SearchRequest,
+};
 use succession::scenario;
 use succession::study::ensemble::{Shard, Study};
 use succession::{Error, Result};
@@ -51,12 +53,19 @@ struct CalibrateArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
-    /// Replace an existing calibration folder.
-    #[arg(long)]
+    /// Replace an existing calibration (or search) folder.
+    #[arg(long, conflicts_with = "resume")]
     force: bool,
+    /// Fit the parameters of the targets file's [search] section by ABC-SMC
+    /// (default folder: out/<name>-search/).
+    #[arg(long)]
+    search: bool,
+    /// Continue an interrupted search (with --search).
+    #[arg(long, requires = "search")]
+    resume: bool,
     /// Exit 1 if a target is missed without a `documented_miss` (or met
     /// although documented as missed).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "search")]
     check: bool,
     /// Print nothing but the report and errors.
     #[arg(long)]
@@ -222,6 +231,20 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Calibrate(args) if args.search => {
+            let request = SearchRequest {
+                scenario: args.scenario.scenario,
+                sets: args.scenario.sets,
+                targets: args.targets,
+                out: args.out,
+                threads: args.threads.map(usize::from),
+                mode: mode(args.resume, args.force),
+            };
+            crate::progress::stop_between_runs_on_signals();
+            let outcome = lifecycle::search(&request, &Terminal::new(args.quiet))?;
+            print_out(&search_summary(&outcome));
+            Ok(())
+        }
         Command::Calibrate(args) => {
             let request = CalibrationRequest {
                 scenario: args.scenario.scenario,
@@ -256,6 +279,42 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// What a finished search prints: where its files are and each
+/// parameter's posterior median and 90% interval.
+fn search_summary(outcome: &SearchOutcome) -> String {
+    let mut text = String::new();
+    let last = outcome
+        .generations
+        .last()
+        .expect("a search has a generation");
+    text.push_str(&format!(
+        "search: {} generations, last tolerance {:.4}, {} particles\n",
+        outcome.generations.len(),
+        last.tolerance,
+        last.particles.len()
+    ));
+    for (dim, prior) in outcome.priors.iter().enumerate() {
+        let pairs: Vec<(f64, f64)> = last
+            .particles
+            .iter()
+            .map(|p| (p.values[dim], p.weight))
+            .collect();
+        let q = |q: f64| succession::study::abc::weighted_quantile(&pairs, q);
+        text.push_str(&format!(
+            "{}: median {:.4}, 90% interval [{:.4}, {:.4}]\n",
+            prior.path,
+            q(0.5),
+            q(0.05),
+            q(0.95)
+        ));
+    }
+    text.push_str(&format!(
+        "wrote {}/posterior.csv, calibrated.toml, report.md\n",
+        outcome.dir.display()
+    ));
+    text
 }
 
 /// `--resume` and `--force` (clap lets at most one through) as a mode.

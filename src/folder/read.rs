@@ -147,10 +147,28 @@ impl Timeseries {
     }
 }
 
-/// Point 0 of the run folder `dir`'s `timeseries.csv`, with the columns
-/// `targets` name; a column a target names but the file lacks is an input
-/// error naming the target.
+/// Point 0 of the run folder `dir`'s `timeseries.csv`: per replicate, per
+/// year, the values of the columns `targets` name.
 pub fn calibration_series(dir: &Path, targets: &Targets) -> Result<Series> {
+    let mut points = read_points(dir, targets, Some(0))?;
+    points.pop().flatten().ok_or_else(|| {
+        Error::BadInput(format!(
+            "{}: no rows of point 0",
+            dir.join("timeseries.csv").display()
+        ))
+    })
+}
+
+/// Every point of the run folder `dir`'s `timeseries.csv`, in point order
+/// (a sweep's: `calibrate --search` reads a generation's particles so):
+/// `None` for a point without rows.
+pub fn calibration_points(dir: &Path, targets: &Targets) -> Result<Vec<Option<Series>>> {
+    read_points(dir, targets, None)
+}
+
+/// The series of each point (only of point `only`, if given), indexed by
+/// point.
+fn read_points(dir: &Path, targets: &Targets, only: Option<u32>) -> Result<Vec<Option<Series>>> {
     let mut reader = Timeseries::open(&dir.join("timeseries.csv"))?;
     let columns = targets.columns();
     for target in &targets.targets {
@@ -165,9 +183,10 @@ pub fn calibration_series(dir: &Path, targets: &Targets) -> Result<Series> {
         }
     }
     reader.select(&columns.iter().map(String::as_str).collect::<Vec<_>>())?;
-    let mut replicates: Vec<Vec<(i32, Vec<Option<f64>>)>> = Vec::new();
+    type Rows = Vec<Vec<(i32, Vec<Option<f64>>)>>;
+    let mut points: BTreeMap<u32, Rows> = BTreeMap::new();
     while let Some(point) = reader.next_point()? {
-        if point != 0 {
+        if only.is_some_and(|only| only != point) {
             continue;
         }
         let replicate = reader.replicate()? as usize;
@@ -175,22 +194,27 @@ pub fn calibration_series(dir: &Path, targets: &Targets) -> Result<Series> {
         let values = (0..columns.len())
             .map(|i| reader.value(i))
             .collect::<Result<Vec<_>>>()?;
+        let replicates = points.entry(point).or_default();
         if replicates.len() <= replicate {
             replicates.resize_with(replicate + 1, Vec::new);
         }
         replicates[replicate].push((year, values));
     }
-    if replicates.is_empty() {
-        return Err(Error::BadInput(format!(
-            "{}: no rows of point 0",
-            reader.path().display()
-        )));
+    let origin = reader.path().display().to_string();
+    let len = points.keys().next_back().map_or(0, |&p| p as usize + 1);
+    let mut out: Vec<Option<Series>> = vec![None; len];
+    for (point, replicates) in points {
+        out[point as usize] = Some(Series {
+            origin: origin.clone(),
+            columns: columns.clone(),
+            replicates,
+        });
     }
-    Ok(Series {
-        origin: reader.path().display().to_string(),
-        columns,
-        replicates,
-    })
+    if let Some(only) = only {
+        // The one point asked for, or nothing.
+        return Ok(vec![out.into_iter().nth(only as usize).flatten()]);
+    }
+    Ok(out)
 }
 
 /// The calibration report of the base run in `run_dir` and of the variant

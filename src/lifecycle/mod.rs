@@ -1,6 +1,7 @@
 //! The study lifecycle: a [`Study`] run into a run folder in a [`Mode`]
 //! ([`run`]), a shard set merged into one folder ([`merge`]), a calibration
-//! (base and variant runs, then the report: [`calibrate`]).
+//! (base and variant runs, then the report: [`calibrate`]), a calibration
+//! search (ABC-SMC generations of sweeps: [`search`]).
 //!
 //! This is the layer that decides: whether a folder may be created,
 //! replaced or resumed, what is left to run, what the manifest says at each
@@ -12,10 +13,12 @@ pub mod calibrate;
 pub mod claim;
 pub mod merge;
 pub mod run;
+pub mod search;
 
 pub use calibrate::{CalibrationRequest, calibrate};
 pub use merge::{MergeRequest, merge};
 pub use run::{RunOutcome, RunRequest, run, run_study};
+pub use search::{SearchOutcome, SearchRequest, search};
 
 use crate::chart::{self, ChartOptions};
 use crate::folder::lock::FolderLock;

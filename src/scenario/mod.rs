@@ -154,6 +154,26 @@ impl Source {
         resolve::scenario(&root, &self.file)
     }
 
+    /// What a scenario that `extends` this one writes to give `path` the
+    /// value `overrides` give it: the whole parameter `path` belongs to (a
+    /// child replaces a parameter whole, so `supply.scale` needs the
+    /// schedule beside it), as one `dotted.key = value` line of TOML.
+    pub fn parameter_line(&self, overrides: &[Override], path: &str) -> Result<String> {
+        let mut root = self.root.clone();
+        for o in overrides {
+            let origin = Origin::Override(o.origin.as_str().into());
+            let bad = |message: String| Error::input(&o.origin, &o.path, message);
+            let value = node::parse_value(&o.value, &origin).map_err(bad)?;
+            paths::apply(&mut root, &o.path, value).map_err(bad)?;
+        }
+        let segs: Vec<&str> = path.split('.').collect();
+        let unknown = || Error::BadInput(format!("{path}: no such parameter"));
+        let (_, n) = registry::find_param(&segs).ok_or_else(unknown)?;
+        let node = root.at(&segs[..n].join(".")).ok_or_else(unknown)?;
+        let key: Vec<String> = segs[..n].iter().map(|s| node::toml_key(s)).collect();
+        Ok(format!("{} = {}", key.join("."), node::to_toml(node)))
+    }
+
     /// Where the value at scenario `path` was given once `overrides` are
     /// applied: the last override setting it (or a part of it), else the
     /// `file:line:column` of the nearest enclosing value written in a file,

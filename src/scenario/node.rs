@@ -364,6 +364,36 @@ pub(crate) fn merge(
     }
 }
 
+/// `node` as a TOML value (tables inline, in written order).
+pub(crate) fn to_toml(node: &Node) -> toml::Value {
+    match &node.value {
+        Value::Table(entries) => toml::Value::Table(
+            entries
+                .iter()
+                .map(|e| (e.key.clone(), to_toml(&e.node)))
+                .collect(),
+        ),
+        Value::Array(items) => toml::Value::Array(items.iter().map(to_toml).collect()),
+        Value::Integer(i) => toml::Value::Integer(*i),
+        Value::Float(x) => toml::Value::Float(*x),
+        Value::Bool(b) => toml::Value::Boolean(*b),
+        Value::String(text) => toml::Value::String(text.clone()),
+    }
+}
+
+/// `key` as a TOML key: bare when it may be, quoted otherwise.
+pub(crate) fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        key.to_string()
+    } else {
+        toml::Value::String(key.to_string()).to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

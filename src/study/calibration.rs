@@ -80,6 +80,10 @@ pub struct Target {
     pub value: Option<f64>,
     /// The acceptance range `[lo, hi]` (either may be `inf` / `-inf`).
     pub range: Option<[f64; 2]>,
+    /// The uncertainty of `value` in its unit (survey error, the gap
+    /// between a sample and the nation, model discrepancy: `source` says
+    /// which): a search's distance counts the miss in these units.
+    pub sd: Option<f64>,
     /// Where the figure comes from (a docs/published-figures.md row or a criterion).
     pub source: String,
     /// Set when the calibration knowingly misses this target: why (the
@@ -110,7 +114,68 @@ pub struct Targets {
     /// The targets, in report order.
     #[serde(rename = "target")]
     pub targets: Vec<Target>,
+    /// How `calibrate --search` searches, if it may.
+    pub search: Option<SearchSpec>,
+    /// Where each searched path is written (`file:line:column`), for
+    /// errors found when the scenario is loaded with its values.
+    #[serde(skip)]
+    pub origins: BTreeMap<String, String>,
 }
+
+/// The `[search]` section of a targets file: what `calibrate --search`
+/// fits and how (ABC-SMC, [`crate::study::abc`]).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSpec {
+    /// The method: `"abc-smc"`, the only one.
+    pub method: String,
+    /// Particles kept per generation (N).
+    pub particles: usize,
+    /// Generations, the draw from the prior included.
+    pub generations: usize,
+    /// Runs per particle, pooled into its model values.
+    #[serde(default = "one_replicate")]
+    pub replicates: u32,
+    /// Overrides of the search's runs (e.g. fewer communities, for speed),
+    /// scenario path → value as `--set` takes them.
+    #[serde(default)]
+    pub set: BTreeMap<String, toml::Value>,
+    /// The searched scenario paths and their priors.
+    pub parameters: BTreeMap<String, PriorSpec>,
+}
+
+fn one_replicate() -> u32 {
+    1
+}
+
+/// The prior of one searched path: uniform on `[from, to]`, or uniform in
+/// the logarithm with `scale = "log"`.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorSpec {
+    /// The lower end.
+    pub from: f64,
+    /// The upper end.
+    pub to: f64,
+    /// `"linear"` (default) or `"log"`.
+    #[serde(default)]
+    pub scale: PriorScale,
+}
+
+/// How a prior spreads over its range.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PriorScale {
+    /// Uniform.
+    #[default]
+    Linear,
+    /// Uniform in the logarithm.
+    Log,
+}
+
+/// The most particles a search may keep per generation: its weights cost
+/// N² kernel evaluations per generation.
+pub const MAX_PARTICLES: usize = 20_000;
 
 impl Targets {
     /// Reads and checks a targets file: every target has a value or a
@@ -177,7 +242,30 @@ impl Targets {
             {
                 return Err(bad(&format!("contrast names no variant {name:?}")));
             }
+            if let Some(sd) = target.sd {
+                if !(sd.is_finite() && sd > 0.0) {
+                    return Err(bad("sd must be a positive number"));
+                }
+                if target.value.is_none() {
+                    return Err(bad("sd is the uncertainty of a value: give the value too"));
+                }
+            }
         }
+        if let Some(search) = &targets.search {
+            search.check(&targets, text, origin)?;
+        }
+        let mut targets = targets;
+        targets.origins = targets
+            .search
+            .iter()
+            .flat_map(|search| search.parameters.keys())
+            .map(|path| {
+                (
+                    path.clone(),
+                    locate(text, origin, "[search", &format!("{path:?}")),
+                )
+            })
+            .collect();
         Ok(targets)
     }
 
@@ -195,6 +283,160 @@ impl Targets {
                 (name.clone(), sets)
             })
             .collect()
+    }
+}
+
+/// `origin:line:column` of the first `needle` in `text` at or after the
+/// first `after` (the whole text when `after` is absent), or `origin` alone
+/// when it is not found: semantic errors point where the key is written.
+fn locate(text: &str, origin: &str, after: &str, needle: &str) -> String {
+    let from = text.find(after).unwrap_or(0);
+    match text[from..].find(needle) {
+        Some(at) => {
+            let before = &text[..from + at];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            format!("{origin}:{line}:{column}")
+        }
+        None => origin.to_string(),
+    }
+}
+
+impl SearchSpec {
+    /// Checks the section against the targets it fits; `text` is the
+    /// targets file's, for the positions of errors.
+    fn check(&self, targets: &Targets, text: &str, origin: &str) -> Result<()> {
+        let bad = |key: &str, message: String| {
+            let at = locate(
+                text,
+                origin,
+                "[search",
+                key.split('.').next().unwrap_or(key),
+            );
+            Error::input(at, format!("search.{key}"), message)
+        };
+        if self.method != "abc-smc" {
+            return Err(bad(
+                "method",
+                format!("unknown method {:?} (abc-smc)", self.method),
+            ));
+        }
+        if !(2..=MAX_PARTICLES).contains(&self.particles) {
+            return Err(bad(
+                "particles",
+                format!(
+                    "{} particles: a search keeps 2 to {MAX_PARTICLES}",
+                    self.particles
+                ),
+            ));
+        }
+        if self.generations == 0 {
+            return Err(bad(
+                "generations",
+                "at least 1 (the draw from the prior)".into(),
+            ));
+        }
+        if self.replicates == 0 {
+            return Err(bad("replicates", "at least 1 run per particle".into()));
+        }
+        if self.parameters.is_empty() {
+            return Err(bad(
+                "parameters",
+                "name at least one scenario path to search".into(),
+            ));
+        }
+        for (path, prior) in &self.parameters {
+            let key = format!("parameters.{path:?}");
+            let bad = |_: &str, message: String| {
+                let at = locate(text, origin, "[search", &format!("{path:?}"));
+                Error::input(at, format!("search.{key}"), message)
+            };
+            if !(prior.from.is_finite() && prior.to.is_finite() && prior.from < prior.to) {
+                return Err(bad(&key, "needs from < to, both finite".into()));
+            }
+            if prior.scale == PriorScale::Log && prior.from <= 0.0 {
+                return Err(bad(&key, "a log-scale prior needs from > 0".into()));
+            }
+            if self.set.contains_key(path) {
+                return Err(bad(
+                    &key,
+                    "is also in search.set: the search sets it at every particle".into(),
+                ));
+            }
+        }
+        let mut fitted = 0;
+        for target in &targets.targets {
+            let refuse = |message: &str| {
+                let at = locate(text, origin, "", &format!("{:?}", target.name));
+                Error::input(at, format!("target {:?}", target.name), message)
+            };
+            if target.contrast.is_some() {
+                return Err(refuse(
+                    "a search cannot fit a contrast yet (each particle would need its variant runs):                      remove the target or the [search] section",
+                ));
+            }
+            match (target.value, target.sd, target.range) {
+                (Some(_), Some(_), _) => fitted += 1,
+                (Some(_), None, _) => {
+                    return Err(refuse(
+                        "a search needs the sd of every value (the distance counts misses in sd units)",
+                    ));
+                }
+                (None, _, _) => {}
+            }
+        }
+        if fitted == 0 {
+            return Err(Error::input(
+                origin,
+                "search",
+                "no target has a value and an sd: a search has nothing to fit",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The priors in path order.
+    pub fn priors(&self) -> Vec<crate::study::abc::Prior> {
+        use crate::study::abc::{Prior, Scale};
+        self.parameters
+            .iter()
+            .map(|(path, spec)| Prior {
+                path: path.clone(),
+                from: spec.from,
+                to: spec.to,
+                scale: match spec.scale {
+                    PriorScale::Linear => Scale::Linear,
+                    PriorScale::Log => Scale::Log,
+                },
+            })
+            .collect()
+    }
+
+    /// The search runs' overrides in the form `--set` takes.
+    pub fn overrides(&self) -> Vec<String> {
+        self.set
+            .iter()
+            .map(|(path, value)| format!("{path}={value}"))
+            .chain(std::iter::once(format!("replicates={}", self.replicates)))
+            .collect()
+    }
+}
+
+impl Report {
+    /// The search's distance of this report: √Σ ((model − value)/sd)² over
+    /// the targets with a value and an sd, infinite when a range-only
+    /// target's model value is outside its range (a constraint).
+    pub fn distance(&self) -> f64 {
+        let mut terms = Vec::new();
+        for row in &self.rows {
+            let t = &row.target;
+            match (t.value, t.sd, t.range) {
+                (Some(value), Some(sd), _) => terms.push((row.model, value, sd)),
+                (None, _, Some(_)) if !row.met() => return f64::INFINITY,
+                _ => {}
+            }
+        }
+        crate::study::abc::distance(&terms)
     }
 }
 

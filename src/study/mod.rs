@@ -5,6 +5,7 @@
 //! (through the scenario layer) and never writes any: the run folder is the
 //! layer above.
 
+pub mod abc;
 pub mod calibration;
 pub mod ensemble;
 pub mod summary;
