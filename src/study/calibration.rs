@@ -462,9 +462,23 @@ pub struct Row {
 }
 
 impl Row {
-    /// Whether the model value is inside the range (or equals the figure).
+    /// Whether the model's 95% interval (its value alone with one
+    /// replicate) overlaps the range, or holds the figure when there is no
+    /// range: the model cannot be told apart from an acceptable value.
     pub fn met(&self) -> bool {
-        self.miss == 0.0
+        let (lo, hi) = self.interval.unwrap_or((self.model, self.model));
+        match (self.target.range, self.target.value) {
+            (Some([a, b]), _) => hi >= a && lo <= b,
+            (None, Some(value)) => lo <= value && value <= hi,
+            (None, None) => false,
+        }
+    }
+
+    /// The model's miss of the figure in units of its sd, (model − value) /
+    /// sd, when the target gives both.
+    pub fn miss_in_sd(&self) -> Option<f64> {
+        let (value, sd) = (self.target.value?, self.target.sd?);
+        Some((self.model - value) / sd)
     }
 }
 
@@ -650,6 +664,7 @@ impl fmt::Display for Report {
             "figure".to_string(),
             "model [95% interval] (n)".to_string(),
             "miss".to_string(),
+            "miss/sd".to_string(),
             "".to_string(),
             "source".to_string(),
         ]];
@@ -681,11 +696,12 @@ impl fmt::Display for Report {
                 figure,
                 model,
                 num(row.miss),
+                row.miss_in_sd().map_or(String::new(), |z| format!("{z:+.2}")),
                 status.to_string(),
                 t.source.clone(),
             ]);
         }
-        let mut widths = [0usize; 6];
+        let mut widths = [0usize; 7];
         for line in &lines {
             for (w, cell) in widths.iter_mut().zip(line) {
                 *w = (*w).max(cell.chars().count());
@@ -793,7 +809,7 @@ source = "criterion"
             (1, 2000, 0.8, 40.0),
             (1, 2001, 0.75, 40.0),
             (1, 2002, 0.9, 40.0),
-            (1, 2010, 0.9, 48.0),
+            (1, 2010, 0.9, 50.2),
         ]);
         let cut = series(&[
             (0, 2000, 0.6, 40.0),
@@ -809,10 +825,27 @@ source = "criterion"
         let targets = Targets::parse(FILE, "t").unwrap();
         assert_eq!(targets.columns(), ["mean_age", "capacity_mean"]);
         let report = compare(&targets, &base, &variants).unwrap();
-        // Age: mean of 50 and 48 = 49, above the range's 46.8.
-        assert!((report.rows[0].model - 49.0).abs() < 1e-12);
-        assert!((report.rows[0].miss - 2.2).abs() < 1e-12);
+        // Age: mean of 50 and 50.2 = 50.1, above the range's 46.8, and so
+        // is its whole 95% interval (50.1 ± 12.71 · 0.1 = [48.83, 51.37]).
+        assert!((report.rows[0].model - 50.1).abs() < 1e-12);
+        assert!((report.rows[0].miss - 3.3).abs() < 1e-12);
         assert!(!report.rows[0].met());
+        // An interval that reaches into the range is met, whatever the
+        // point estimate; a figure without a range must lie in it.
+        let mut overlapping = report.rows[0].clone();
+        overlapping.interval = Some((46.5, 53.7));
+        assert!(overlapping.met());
+        overlapping.interval = Some((46.9, 53.7));
+        assert!(!overlapping.met());
+        let mut figure = report.rows[0].clone();
+        figure.target.range = None;
+        figure.target.value = Some(50.0);
+        assert!(figure.met(), "50 lies in [48.83, 51.37]");
+        figure.target.value = Some(47.0);
+        assert!(!figure.met());
+        assert_eq!(figure.miss_in_sd(), None);
+        figure.target.sd = Some(2.0);
+        assert!((figure.miss_in_sd().unwrap() - 1.55).abs() < 1e-12);
         // Trough contrast: (0.7 - 0.6) and (0.75 - 0.6) → mean 0.125, met.
         assert!((report.rows[1].model - 0.125).abs() < 1e-12);
         assert!(report.rows[1].met());
