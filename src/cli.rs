@@ -311,7 +311,7 @@ fn search_summary(outcome: &SearchOutcome) -> String {
         ));
     }
     text.push_str(&format!(
-        "wrote {}/posterior.csv, calibrated.toml, report.md\n",
+        "wrote {}/posterior.csv, priors.csv, calibrated.toml, report.md and charts/posterior_*\n",
         outcome.dir.display()
     ));
     text

@@ -148,6 +148,11 @@ fn a_search_recovers_the_learning_rates_and_resumes_to_the_same_files() {
         );
     }
 
+    assert_eq!(
+        std::fs::read_to_string(dir.join("whole/priors.csv")).unwrap(),
+        "path,from,to,scale\nlearning.experience,0.01,0.3,log\nlearning.trust,0.01,0.3,log\n"
+    );
+
     // The calibrated scenario loads, and sets the medians.
     let calibrated = dir.join("whole/calibrated.toml");
     let output = succession(dir, &["check", &calibrated.display().to_string()]);
@@ -182,7 +187,16 @@ fn a_search_recovers_the_learning_rates_and_resumes_to_the_same_files() {
     resume.push("--resume");
     let output = succession(dir, &resume);
     assert!(output.status.success(), "{}", stderr(&output));
-    for file in ["posterior.csv", "calibrated.toml", "report.md"] {
+    for file in [
+        "posterior.csv",
+        "priors.csv",
+        "calibrated.toml",
+        "report.md",
+        "charts/posterior_marginals.png",
+        "charts/posterior_marginals.svg",
+        "charts/posterior_pairs.png",
+        "charts/posterior_pairs.svg",
+    ] {
         assert_eq!(
             std::fs::read(dir.join("whole").join(file)).unwrap(),
             std::fs::read(dir.join("killed").join(file)).unwrap(),

@@ -438,10 +438,13 @@ fn calibrate_runs_the_scenario_and_its_variants_and_reports_every_target() {
         .count();
     assert!(report.starts_with("target "), "{report}");
     assert_eq!(report.lines().count(), 1 + n_targets + 1, "{report}");
+    // The last line counts the targets met (and, at this tiny scale, may
+    // add that a documented miss is met: its 2-replicate interval is wide).
     assert!(
         report
-            .trim_end()
-            .ends_with(&format!("of {n_targets} targets met")),
+            .lines()
+            .last()
+            .is_some_and(|l| l.contains(&format!(" of {n_targets} targets met"))),
         "{report}"
     );
     assert!(

@@ -7,15 +7,20 @@
 //! same files give byte-identical charts, so `succession plot DIR` redraws
 //! exactly what a run wrote.
 //!
+//! [`draw_posterior`] draws the posterior of a calibration search from its
+//! folder's `posterior.csv` alone, the same way.
+//!
 //! Text uses DejaVu Sans embedded in the binary (`assets/`), so drawing
 //! needs no system font and no font library.
 
 mod data;
+mod posterior;
 mod series;
 mod style;
 mod sweep;
 
 pub use data::{PointsTable, ScenarioInfo, short_number};
+pub use posterior::draw_posterior;
 pub use sweep::{SweepLayout, sweep_layout};
 
 use crate::model::params::{Cohort, IssueType};

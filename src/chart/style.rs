@@ -203,6 +203,8 @@ pub fn fit<DB: DrawingBackend>(
 pub enum Swatch {
     /// A line of this colour.
     Line(RGBColor),
+    /// A dashed line of this colour.
+    Dashed(RGBColor),
     /// A filled box of this colour at this opacity.
     Fill(RGBColor, f64),
     /// A dot with a vertical interval bar.
@@ -289,6 +291,18 @@ where
                 vec![(x, y), (x + w, y)],
                 color.stroke_width(3),
             ))?;
+        }
+        Swatch::Dashed(color) => {
+            let (dash, gap) = (8, 6);
+            let mut from = x;
+            while from < x + w {
+                let to = (from + dash).min(x + w);
+                area.draw(&PathElement::new(
+                    vec![(from, y), (to, y)],
+                    color.stroke_width(3),
+                ))?;
+                from = to + gap;
+            }
         }
         Swatch::Fill(color, opacity) => {
             area.draw(&Rectangle::new(

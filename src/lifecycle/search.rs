@@ -8,8 +8,9 @@
 //! - `generations/gNN.csv`: generation NN's proposals inside the prior, the
 //!   sweep table its runs read;
 //! - `generations/gNN/`: their run folder;
-//! - `posterior.csv`, `calibrated.toml`, `report.md`: written when every
-//!   generation is done.
+//! - `posterior.csv`, `priors.csv`, `calibrated.toml`, `report.md` and
+//!   `charts/posterior_marginals.*`, `charts/posterior_pairs.*` (two paths
+//!   or more): written when every generation is done.
 //!
 //! Every draw of the search follows from the scenario's seed and the
 //! generations' results, so `--resume` after any interruption redoes only
@@ -227,6 +228,11 @@ pub fn search(request: &SearchRequest, progress: &dyn Progress) -> Result<Search
         &dir.join("report.md"),
         report_md(&outcome, &spec).as_bytes(),
     )?;
+    output::write_atomically(
+        &dir.join("priors.csv"),
+        priors_csv(&outcome.priors).as_bytes(),
+    )?;
+    crate::chart::draw_posterior(&dir)?;
     Ok(outcome)
 }
 
@@ -297,6 +303,26 @@ fn posterior_csv(outcome: &SearchOutcome) -> String {
             }
             csv.push('\n');
         }
+    }
+    csv
+}
+
+/// `priors.csv`: each searched path's prior, `path, from, to, scale`
+/// (`linear` or `log`), in the order of posterior.csv's columns.
+fn priors_csv(priors: &[Prior]) -> String {
+    let mut csv = String::from("path,from,to,scale\n");
+    for prior in priors {
+        let scale = match prior.scale {
+            abc::Scale::Linear => "linear",
+            abc::Scale::Log => "log",
+        };
+        let _ = writeln!(
+            csv,
+            "{},{},{},{scale}",
+            csv_field(&prior.path),
+            format_value(prior.from),
+            format_value(prior.to)
+        );
     }
     csv
 }

@@ -696,7 +696,8 @@ impl fmt::Display for Report {
                 figure,
                 model,
                 num(row.miss),
-                row.miss_in_sd().map_or(String::new(), |z| format!("{z:+.2}")),
+                row.miss_in_sd()
+                    .map_or(String::new(), |z| format!("{z:+.2}")),
                 status.to_string(),
                 t.source.clone(),
             ]);
