@@ -20,6 +20,7 @@ use super::{Mode, Progress, load_whole, run_study};
 use crate::folder::output;
 use crate::folder::read::calibration_points;
 use crate::lifecycle::RunRequest;
+use crate::model::schema::{Cell, FieldType};
 use crate::scenario::{Override, Source};
 use crate::study::abc::{self, Generation, Prior, Search};
 use crate::study::calibration::{self, Report, Targets};
@@ -295,11 +296,11 @@ fn posterior_csv(outcome: &SearchOutcome) -> String {
                 "{},{},{},{}",
                 generation.index,
                 i,
-                format_value(particle.weight),
-                format_value(particle.distance)
+                number(particle.weight),
+                number(particle.distance)
             );
             for &value in &particle.values {
-                let _ = write!(csv, ",{}", format_value(value));
+                let _ = write!(csv, ",{}", number(value));
             }
             csv.push('\n');
         }
@@ -320,11 +321,17 @@ fn priors_csv(priors: &[Prior]) -> String {
             csv,
             "{},{},{},{scale}",
             csv_field(&prior.path),
-            format_value(prior.from),
-            format_value(prior.to)
+            number(prior.from),
+            number(prior.to)
         );
     }
     csv
+}
+
+/// A number as every CSV of the tool writes it (always with a decimal
+/// point, so pandas and polars read a float column).
+fn number(value: f64) -> String {
+    Cell(FieldType::Number, value).to_string()
 }
 
 /// A CSV field, quoted when it holds a comma or a quote.
