@@ -6,7 +6,8 @@
 //! trust over 2000–2030, each with the sd of one replicate (a particle runs
 //! once, so that is its sampling error). A search from log-uniform priors
 //! on [0.01, 0.3] must put each truth inside its 90% posterior interval,
-//! and the interval must be narrower than half the prior range.
+//! and the interval must be narrower than half the prior range. (Checked
+//! by hand to fail when the sweep table's columns are swapped.)
 
 mod common;
 
@@ -153,6 +154,24 @@ fn a_search_recovers_the_learning_rates_and_resumes_to_the_same_files() {
         "path,from,to,scale\nlearning.experience,0.01,0.3,log\nlearning.trust,0.01,0.3,log\n"
     );
 
+    // Every run of the search has its own streams: no particle shares the
+    // noise of another, of another generation, or of the truth run.
+    let mut keys = std::collections::BTreeSet::new();
+    let mut runs = 0;
+    for manifest in [
+        "truth/manifest.json",
+        "whole/generations/g00/manifest.json",
+        "whole/generations/g01/manifest.json",
+    ] {
+        let text = std::fs::read_to_string(dir.join(manifest)).unwrap();
+        for key in text.split("\"stream_key\":").skip(1) {
+            keys.insert(key.split('"').nth(1).unwrap().to_string());
+            runs += 1;
+        }
+    }
+    assert!(runs > 200, "{runs} runs read");
+    assert_eq!(keys.len(), runs, "runs share stream keys");
+
     // The calibrated scenario loads, and sets the medians.
     let calibrated = dir.join("whole/calibrated.toml");
     let output = succession(dir, &["check", &calibrated.display().to_string()]);
@@ -252,6 +271,27 @@ fn bad_searches_are_one_line_with_exit_code_2_and_write_nothing() {
             good.replace("abc-smc", "mcmc"),
             "targets.toml:2:1: search.method: unknown method \"mcmc\"",
         ),
+        (
+            "set names replicates",
+            good.replace(
+                "generations = 2\n",
+                "generations = 2\nset = { replicates = 3 }\n",
+            ),
+            "search.set: \"replicates\": the search sets it",
+        ),
+        (
+            "a value that is no number",
+            good.replace("value = 0.8", "value = inf"),
+            "targets.toml:10:8: target \"t\": value must be a finite number",
+        ),
+        (
+            "a log prior of no width",
+            good.replace(
+                "from = 0.01, to = 0.3",
+                "from = 1000.0, to = 1000.0000000000001, scale = \"log\"",
+            ),
+            "too narrow or too wide",
+        ),
     ];
     let scenario = root()
         .join("tests/scenarios/search/small.toml")
@@ -280,4 +320,26 @@ fn bad_searches_are_one_line_with_exit_code_2_and_write_nothing() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+
+    // A folder the search did not make is never written, --force or not.
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::write(scratch.path().join("targets.toml"), good).unwrap();
+    std::fs::create_dir(scratch.path().join("out")).unwrap();
+    std::fs::write(scratch.path().join("out/report.md"), "my notes").unwrap();
+    for flag in ["--force", "--resume"] {
+        let mut args = search_args(&scenario, "targets.toml", "out");
+        args.push(flag);
+        let output = succession(scratch.path(), &args);
+        assert_eq!(output.status.code(), Some(2), "{flag}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("is no search folder"),
+            "{}",
+            stderr(&output)
+        );
+        assert_eq!(common::tree(&scratch.path().join("out")), ["report.md"]);
+        assert_eq!(
+            std::fs::read_to_string(scratch.path().join("out/report.md")).unwrap(),
+            "my notes"
+        );
+    }
 }

@@ -64,6 +64,10 @@ pub struct SearchOutcome {
 /// The search folder's generation tables and run folders.
 const GENERATIONS_DIR: &str = "generations";
 
+/// The file that marks a search folder: `--force` and `--resume` write
+/// into a non-empty folder only when it holds it.
+const MARK: &str = ".succession-search";
+
 /// Runs the search of `request` and writes its posterior, calibrated
 /// scenario and report; every input is checked before anything is written.
 pub fn search(request: &SearchRequest, progress: &dyn Progress) -> Result<SearchOutcome> {
@@ -123,14 +127,30 @@ pub fn search(request: &SearchRequest, progress: &dyn Progress) -> Result<Search
         .clone()
         .unwrap_or_else(|| Path::new("out").join(format!("{}-search", base.scenario.name)));
     crate::folder::location::check_location(&dir)?;
-    if request.mode == Mode::Fresh && is_non_empty(&dir) {
-        return Err(Error::BadInput(format!(
-            "{}: exists and is not empty; use --resume to continue its search or --force to start over",
-            dir.display()
-        )));
+    let marked = dir.join(MARK).is_file();
+    if is_non_empty(&dir) {
+        if !marked {
+            return Err(Error::BadInput(format!(
+                "{}: exists, is not empty and is no search folder (it has no {MARK}); \
+                 a search writes only into a new or empty folder, or one it made",
+                dir.display()
+            )));
+        }
+        if request.mode == Mode::Fresh {
+            return Err(Error::BadInput(format!(
+                "{}: holds a search; use --resume to continue it or --force to start over",
+                dir.display()
+            )));
+        }
     }
     let generations_dir = dir.join(GENERATIONS_DIR);
     std::fs::create_dir_all(&generations_dir).map_err(|e| Error::io(&generations_dir, e))?;
+    if !marked {
+        output::write_atomically(
+            &dir.join(MARK),
+            b"A folder of `succession calibrate --search`: --force and --resume write only into folders with this file.\n",
+        )?;
+    }
     let search = Search {
         priors: priors.clone(),
         particles: spec.particles,
@@ -157,6 +177,11 @@ pub fn search(request: &SearchRequest, progress: &dyn Progress) -> Result<Search
             .iter()
             .cloned()
             .chain([
+                // Independent noise for every particle: common random
+                // numbers would condition the whole posterior on one
+                // realisation of the model's noise.
+                "seeds=\"independent\"".to_string(),
+                format!("seed={}", generation_seed(search.seed, index)),
                 "sweep.method=\"table\"".to_string(),
                 format!(
                     "sweep.table={}",
@@ -235,6 +260,17 @@ pub fn search(request: &SearchRequest, progress: &dyn Progress) -> Result<Search
     )?;
     crate::chart::draw_posterior(&dir)?;
     Ok(outcome)
+}
+
+/// The scenario seed of generation `index`'s runs: a SplitMix64 step of
+/// the search's seed and the generation, below 2^53 (any scenario takes
+/// it), so that no two generations share streams and none shares the
+/// search's own seed.
+fn generation_seed(seed: u64, index: usize) -> u64 {
+    let mut z = seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)) >> 11
 }
 
 fn is_non_empty(dir: &Path) -> bool {
@@ -384,7 +420,8 @@ fn calibrated_toml(
         ))?);
         paths.push(prior.path.clone());
     }
-    let extends = relative_to(&absolute(scenario)?, &absolute(dir)?);
+    let canonical = |path: &Path| std::fs::canonicalize(path).map_err(|e| Error::io(path, e));
+    let extends = relative_to(&canonical(scenario)?, &canonical(dir)?);
     let mut text = String::from(
         "# The posterior medians of `succession calibrate --search` (report.md holds\n\
          # their intervals), over the search's --set values; the [search] section's\n\

@@ -271,6 +271,18 @@ impl Search {
             if let Some(factor) = cholesky(&covariance) {
                 break factor;
             }
+            if ridge > 1.0 {
+                // Nothing of the population is left to scale by: a kernel
+                // of a tenth of the prior's width in each direction.
+                let diagonal: Vec<Vec<f64>> = (0..d)
+                    .map(|a| {
+                        (0..d)
+                            .map(|b| if a == b { 0.1 * widths[a] } else { 0.0 })
+                            .collect()
+                    })
+                    .collect();
+                break diagonal;
+            }
             for a in 0..d {
                 covariance[a][a] += ridge * widths[a] * widths[a];
             }

@@ -223,8 +223,10 @@ impl Targets {
             }
         }
         for target in &targets.targets {
-            let bad =
-                |message: &str| Error::input(origin, format!("target {:?}", target.name), message);
+            let bad = |message: &str| {
+                let at = locate(text, origin, "", &format!("{:?}", target.name));
+                Error::input(at, format!("target {:?}", target.name), message)
+            };
             if target.value.is_none() && target.range.is_none() {
                 return Err(bad("needs a value or a range"));
             }
@@ -241,6 +243,9 @@ impl Targets {
                 && !targets.variants.contains_key(name)
             {
                 return Err(bad(&format!("contrast names no variant {name:?}")));
+            }
+            if target.value.is_some_and(|v| !v.is_finite()) {
+                return Err(bad("value must be a finite number"));
             }
             if let Some(sd) = target.sd {
                 if !(sd.is_finite() && sd > 0.0) {
@@ -345,6 +350,21 @@ impl SearchSpec {
                 "name at least one scenario path to search".into(),
             ));
         }
+        for path in self.set.keys() {
+            let fixed = path == "replicates"
+                || path == "seed"
+                || path == "seeds"
+                || path == "sweep"
+                || path.starts_with("sweep.");
+            if fixed {
+                return Err(bad(
+                    "set",
+                    format!(
+                        "{path:?}: the search sets it (replicates by search.replicates; seeds, seed and the sweep per generation)"
+                    ),
+                ));
+            }
+        }
         for (path, prior) in &self.parameters {
             let key = format!("parameters.{path:?}");
             let bad = |_: &str, message: String| {
@@ -356,6 +376,24 @@ impl SearchSpec {
             }
             if prior.scale == PriorScale::Log && prior.from <= 0.0 {
                 return Err(bad(&key, "a log-scale prior needs from > 0".into()));
+            }
+            // The kernel is scaled by the prior's width in the search
+            // coordinate (ln of the value for a log prior): it must be
+            // a positive number there too.
+            let width = match prior.scale {
+                PriorScale::Linear => prior.to - prior.from,
+                PriorScale::Log => prior.to.ln() - prior.from.ln(),
+            };
+            if !(width.is_finite()
+                && width > 1e-12 * prior.to.abs().max(prior.from.abs()).max(1e-300))
+            {
+                return Err(bad(
+                    &key,
+                    format!(
+                        "the prior's range [{}, {}] is too narrow or too wide to search",
+                        prior.from, prior.to
+                    ),
+                ));
             }
             if self.set.contains_key(path) {
                 return Err(bad(
@@ -372,7 +410,8 @@ impl SearchSpec {
             };
             if target.contrast.is_some() {
                 return Err(refuse(
-                    "a search cannot fit a contrast yet (each particle would need its variant runs):                      remove the target or the [search] section",
+                    "a search cannot fit a contrast yet (each particle would need its variant runs): \
+                     remove the target or the [search] section",
                 ));
             }
             match (target.value, target.sd, target.range) {
@@ -432,7 +471,9 @@ impl Report {
             let t = &row.target;
             match (t.value, t.sd, t.range) {
                 (Some(value), Some(sd), _) => terms.push((row.model, value, sd)),
-                (None, _, Some(_)) if !row.met() => return f64::INFINITY,
+                // The particle's own value, not its interval: a constraint
+                // must not loosen with the replicates' noise.
+                (None, _, Some(_)) if row.miss != 0.0 => return f64::INFINITY,
                 _ => {}
             }
         }
