@@ -272,6 +272,11 @@ fn bad_searches_are_one_line_with_exit_code_2_and_write_nothing() {
             "targets.toml:2:1: search.method: unknown method \"mcmc\"",
         ),
         (
+            "a column the runs do not write",
+            good.replace("metric = \"mean_trust\"", "metric = \"mean_trusst\""),
+            "target \"t\": the runs write no column \"mean_trusst\"",
+        ),
+        (
             "set names replicates",
             good.replace(
                 "generations = 2\n",

@@ -91,6 +91,20 @@ pub fn search(request: &SearchRequest, progress: &dyn Progress) -> Result<Search
             request.scenario.display()
         )));
     }
+    // Every column a target names is one the runs write: found now, not
+    // after generation 0 has run.
+    let columns = crate::model::metric_columns(&base.scenario.parameters());
+    for target in &targets.targets {
+        for name in std::iter::once(&target.metric).chain(&target.over) {
+            if !columns.contains(name) {
+                return Err(Error::BadInput(format!(
+                    "{}: target {:?}: the runs write no column {name:?}",
+                    request.targets.display(),
+                    target.name
+                )));
+            }
+        }
+    }
     let priors = spec.priors();
     // Every searched path is one a sweep may set, to both ends of its prior.
     for prior in &priors {
