@@ -296,18 +296,10 @@ fn search_summary(outcome: &SearchOutcome) -> String {
         last.particles.len()
     ));
     for (dim, prior) in outcome.priors.iter().enumerate() {
-        let pairs: Vec<(f64, f64)> = last
-            .particles
-            .iter()
-            .map(|p| (p.values[dim], p.weight))
-            .collect();
-        let q = |q: f64| succession::study::abc::weighted_quantile(&pairs, q);
+        let (lo, median, hi) = outcome.interval(dim);
         text.push_str(&format!(
-            "{}: median {:.4}, 90% interval [{:.4}, {:.4}]\n",
-            prior.path,
-            q(0.5),
-            q(0.05),
-            q(0.95)
+            "{}: median {median:.4}, 90% interval [{lo:.4}, {hi:.4}]\n",
+            prior.path
         ));
     }
     text.push_str(&format!(

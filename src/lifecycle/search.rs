@@ -23,7 +23,7 @@ use crate::lifecycle::RunRequest;
 use crate::model::schema::{Cell, FieldType};
 use crate::scenario::{Override, Source};
 use crate::study::abc::{self, Generation, Prior, Search};
-use crate::study::calibration::{self, Report, Targets};
+use crate::study::calibration::{self, Report, Targets, num};
 use crate::study::ensemble::format_value;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
@@ -393,20 +393,22 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// The weighted median and 90% interval of parameter `dim` over the last
-/// generation.
-fn posterior_interval(outcome: &SearchOutcome, dim: usize) -> (f64, f64, f64) {
-    let last = outcome.generations.last().expect("at least one generation");
-    let pairs: Vec<(f64, f64)> = last
-        .particles
-        .iter()
-        .map(|p| (p.values[dim], p.weight))
-        .collect();
-    (
-        abc::weighted_quantile(&pairs, 0.05),
-        abc::weighted_quantile(&pairs, 0.5),
-        abc::weighted_quantile(&pairs, 0.95),
-    )
+impl SearchOutcome {
+    /// The weighted 5%, 50% and 95% quantiles of parameter `dim` over the
+    /// last generation: its 90% interval and median.
+    pub fn interval(&self, dim: usize) -> (f64, f64, f64) {
+        let last = self.generations.last().expect("at least one generation");
+        let pairs: Vec<(f64, f64)> = last
+            .particles
+            .iter()
+            .map(|p| (p.values[dim], p.weight))
+            .collect();
+        (
+            abc::weighted_quantile(&pairs, 0.05),
+            abc::weighted_quantile(&pairs, 0.5),
+            abc::weighted_quantile(&pairs, 0.95),
+        )
+    }
 }
 
 /// `calibrated.toml`: a scenario that extends the searched one and sets,
@@ -426,7 +428,7 @@ fn calibrated_toml(
         .collect::<Result<Vec<_>>>()?;
     let mut paths: Vec<String> = overrides.iter().map(|o| o.path.clone()).collect();
     for (dim, prior) in outcome.priors.iter().enumerate() {
-        let (_, median, _) = posterior_interval(outcome, dim);
+        let (_, median, _) = outcome.interval(dim);
         overrides.push(Override::parse_set(&format!(
             "{}={}",
             prior.path,
@@ -526,7 +528,7 @@ fn report_md(outcome: &SearchOutcome, spec: &calibration::SearchSpec) -> String 
         "\n## Posterior (last generation)\n\n| path | median | 90% interval |\n|---|---|---|\n",
     );
     for (dim, p) in outcome.priors.iter().enumerate() {
-        let (lo, median, hi) = posterior_interval(outcome, dim);
+        let (lo, median, hi) = outcome.interval(dim);
         let _ = writeln!(
             md,
             "| `{}` | {} | [{}, {}] |",
@@ -547,12 +549,7 @@ fn report_md(outcome: &SearchOutcome, spec: &calibration::SearchSpec) -> String 
                 .map(|(report, particle)| (report.rows[t].model, particle.weight))
                 .collect();
             let target = &row.target;
-            let figure = match (target.value, target.range) {
-                (Some(v), Some([lo, hi])) => format!("{} in [{}, {}]", num(v), num(lo), num(hi)),
-                (Some(v), None) => num(v),
-                (None, Some([lo, hi])) => format!("[{}, {}]", num(lo), num(hi)),
-                (None, None) => String::new(),
-            };
+            let figure = target.figure();
             let _ = writeln!(
                 md,
                 "| {} | {figure} | {} | {} | [{}, {}] | {} |",
@@ -566,12 +563,4 @@ fn report_md(outcome: &SearchOutcome, spec: &calibration::SearchSpec) -> String 
         }
     }
     md
-}
-
-fn num(x: f64) -> String {
-    if x.is_infinite() {
-        if x > 0.0 { "inf".into() } else { "-inf".into() }
-    } else {
-        format!("{x:.4}")
-    }
 }

@@ -144,6 +144,12 @@ impl Source {
     ///
     /// Errors about a value an override set name the override's `origin`.
     pub fn resolve(&self, overrides: &[Override]) -> Result<Scenario> {
+        resolve::scenario(&self.overridden(overrides)?, &self.file)
+    }
+
+    /// The merged tree with `overrides` applied in order; errors name the
+    /// override's `origin`.
+    fn overridden(&self, overrides: &[Override]) -> Result<Node> {
         let mut root = self.root.clone();
         for o in overrides {
             let origin = Origin::Override(o.origin.as_str().into());
@@ -151,7 +157,7 @@ impl Source {
             let value = node::parse_value(&o.value, &origin).map_err(bad)?;
             paths::apply(&mut root, &o.path, value).map_err(bad)?;
         }
-        resolve::scenario(&root, &self.file)
+        Ok(root)
     }
 
     /// What a scenario that `extends` this one writes to give `path` the
@@ -159,13 +165,7 @@ impl Source {
     /// child replaces a parameter whole, so `supply.scale` needs the
     /// schedule beside it), as one `dotted.key = value` line of TOML.
     pub fn parameter_line(&self, overrides: &[Override], path: &str) -> Result<String> {
-        let mut root = self.root.clone();
-        for o in overrides {
-            let origin = Origin::Override(o.origin.as_str().into());
-            let bad = |message: String| Error::input(&o.origin, &o.path, message);
-            let value = node::parse_value(&o.value, &origin).map_err(bad)?;
-            paths::apply(&mut root, &o.path, value).map_err(bad)?;
-        }
+        let root = self.overridden(overrides)?;
         let segs: Vec<&str> = path.split('.').collect();
         let unknown = || Error::BadInput(format!("{path}: no such parameter"));
         let (_, n) = registry::find_param(&segs).ok_or_else(unknown)?;

@@ -687,8 +687,20 @@ impl Series {
     }
 }
 
-/// A number for the report: 4 significant decimals, `inf` spelled out.
-fn num(x: f64) -> String {
+impl Target {
+    /// The figure as the reports print it: the value, the range, or both.
+    pub fn figure(&self) -> String {
+        match (self.value, self.range) {
+            (Some(v), Some([lo, hi])) => format!("{} in [{}, {}]", num(v), num(lo), num(hi)),
+            (Some(v), None) => num(v),
+            (None, Some([lo, hi])) => format!("[{}, {}]", num(lo), num(hi)),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// A number for the reports: 4 decimals, `inf` spelled out.
+pub fn num(x: f64) -> String {
     if x.is_infinite() {
         if x > 0.0 { "inf".into() } else { "-inf".into() }
     } else {
@@ -711,12 +723,7 @@ impl fmt::Display for Report {
         ]];
         for row in &self.rows {
             let t = &row.target;
-            let figure = match (t.value, t.range) {
-                (Some(v), Some([lo, hi])) => format!("{} in [{}, {}]", num(v), num(lo), num(hi)),
-                (Some(v), None) => num(v),
-                (None, Some([lo, hi])) => format!("[{}, {}]", num(lo), num(hi)),
-                (None, None) => String::new(),
-            };
+            let figure = t.figure();
             let model = match row.interval {
                 Some((lo, hi)) => format!(
                     "{} [{}, {}] ({})",
