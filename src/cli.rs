@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use succession::chart::ChartOptions;
 use succession::lifecycle::{
-    self, CalibrationRequest, MergeRequest, Mode, RunRequest, SearchOutcome, SearchRequest,
+    self, CalibrationRequest, MergeRequest, Mode, PatternsOutcome, PatternsRequest, RunRequest,
+    SearchOutcome, SearchRequest,
 };
 use succession::scenario;
 use succession::study::ensemble::{Shard, Study};
@@ -38,6 +39,40 @@ enum Command {
     /// Run a scenario (and the variants the targets name) and compare it
     /// with calibration targets: figure, model value with its interval, miss.
     Calibrate(CalibrateArgs),
+    /// Test the essay's six patterns (MODEL.md 7.8) on a scenario, each against
+    /// a control built from it: effect, 95% interval, verdict; writes patterns.csv.
+    Patterns(PatternsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PatternsArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// Replicates of the scenario and of every control (default: the scenario's; at least 2).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    replicates: Option<u32>,
+    /// Communities per run (default: the scenario's).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    communities: Option<u32>,
+    /// The folder of patterns.csv (default: out/<name>-patterns/).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Output does not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// A search's posterior.csv: also evaluate --draws particles of its last
+    /// generation and report the share in which each claim holds.
+    #[arg(long, value_name = "FILE")]
+    posterior: Option<PathBuf>,
+    /// Particles drawn from --posterior (by weight, with replacement).
+    #[arg(long, value_name = "K", requires = "posterior", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    draws: u32,
+    /// Replace the files of an earlier evaluation in the folder.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing but the table and errors.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -271,6 +306,23 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Patterns(args) => {
+            let request = PatternsRequest {
+                scenario: args.scenario.scenario,
+                sets: args.scenario.sets,
+                replicates: args.replicates,
+                communities: args.communities,
+                out: args.out,
+                threads: args.threads.map(usize::from),
+                posterior: args.posterior,
+                draws: args.draws as usize,
+                force: args.force,
+            };
+            crate::progress::stop_between_runs_on_signals();
+            let outcome = lifecycle::patterns(&request, &Terminal::new(args.quiet))?;
+            print_out(&patterns_table(&outcome));
+            Ok(())
+        }
         Command::Plot(args) => {
             let written = lifecycle::plot(&args.dir, &ChartOptions { point: args.point })?;
             for path in written {
@@ -306,6 +358,50 @@ fn search_summary(outcome: &SearchOutcome) -> String {
         "wrote {}/posterior.csv, priors.csv, calibrated.toml, report.md and charts/posterior_*\n",
         outcome.dir.display()
     ));
+    text
+}
+
+/// What `patterns` prints: one line per claim (verdict, effect and
+/// interval, the claim), then the posterior's shares, then what was written.
+fn patterns_table(outcome: &PatternsOutcome) -> String {
+    let mut text = String::from("pattern verdict        effect [95% interval]        claim\n");
+    let value = |x: f64| format!("{x:.4}");
+    for row in &outcome.rows {
+        let effect = row.effect.map_or_else(
+            || "-".to_string(),
+            |e| format!("{} [{}, {}]", value(e.mean), value(e.lo), value(e.hi)),
+        );
+        let smallest = row
+            .smallest
+            .map_or_else(String::new, |s| format!(" (smallest {s})"));
+        let _ = writeln!(
+            text,
+            "{} {:14} {:28}{smallest} {}",
+            row.pattern,
+            row.verdict.name(),
+            effect,
+            row.claim
+        );
+    }
+    if let Some(posterior) = &outcome.posterior {
+        text.push_str("\nover the posterior's draws (share in which the claim holds):\n");
+        for row in posterior {
+            let _ = writeln!(
+                text,
+                "{} {:.2} of {} {}",
+                row.pattern,
+                row.share_holds(),
+                row.counts.iter().sum::<usize>(),
+                row.claim
+            );
+        }
+    }
+    let _ = writeln!(
+        text,
+        "\n{} runs; wrote {}",
+        outcome.runs,
+        outcome.dir.join(lifecycle::patterns::PATTERNS).display()
+    );
     text
 }
 

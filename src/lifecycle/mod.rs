@@ -12,11 +12,13 @@
 pub mod calibrate;
 pub mod claim;
 pub mod merge;
+pub mod patterns;
 pub mod run;
 pub mod search;
 
 pub use calibrate::{CalibrationRequest, calibrate};
 pub use merge::{MergeRequest, merge};
+pub use patterns::{PatternsOutcome, PatternsRequest, patterns};
 pub use run::{RunOutcome, RunRequest, run, run_study};
 pub use search::{SearchOutcome, SearchRequest, search};
 

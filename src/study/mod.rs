@@ -8,6 +8,7 @@
 pub mod abc;
 pub mod calibration;
 pub mod ensemble;
+pub mod patterns;
 pub mod summary;
 pub mod sweep;
 
