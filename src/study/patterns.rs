@@ -1068,10 +1068,13 @@ pub fn evaluate(plan: &Plan, results: &Results) -> Vec<Row> {
 fn p6_rows(plan: &Plan, runs: &[Series]) -> Vec<Row> {
     let mut rows = Vec::new();
     let shares = ["share_revolutionary", "share_experience", "share_knowledge"];
+    // A tie for the largest share counts as a lead of both: at a few
+    // hundred communities exact ties happen, and one in the year of the
+    // hand-over would otherwise end one era without starting the next.
     let leads = |s: &Series, cohort: usize, i: usize| -> bool {
         let value = |c: usize| s.columns.get(shares[c]).and_then(|v| v[i]);
         match value(cohort) {
-            Some(x) => (0..3).all(|c| c == cohort || value(c).is_none_or(|o| x > o)),
+            Some(x) => (0..3).all(|c| c == cohort || value(c).is_none_or(|o| x >= o)),
             None => false,
         }
     };
@@ -1205,6 +1208,132 @@ pub fn csv_field(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scenario(text: &str) -> Scenario {
+        crate::scenario::from_defaults(text, "patterns-unit").expect("resolves")
+    }
+
+    const CHANNELS: &str = r#"
+name = "patterns-unit"
+[channels.enterprise]
+cohort = "experience"
+supply = [[1949, 2.0], [2000, 1.0]]
+kind = { urban = 1.5, rural = 1.0 }
+[channels.school]
+cohort = "knowledge"
+supply = 1.0
+[channels.society]
+cohort = "knowledge"
+supply = [[1990, 0.0], [2010, 1.0]]
+shock = { sd = 0.3 }
+[channels.agency]
+cohort = "knowledge"
+supply = 0.5
+"#;
+
+    #[test]
+    fn the_demand_only_control_holds_each_supply_at_its_mean() {
+        let s = scenario(CHANNELS);
+        let p = s.parameters();
+        let sets = demand_only_sets(&p);
+        // Only the two varying channels change; school and agency are constant.
+        assert_eq!(sets.len(), 4, "{sets:?}");
+        let years = (p.start_year, p.end_year);
+        let e = channel_index(&p, "enterprise").unwrap();
+        let enterprise = |k: Kind| mean_over(years, |y| effective_supply(&p, e, k, y));
+        assert_eq!(sets[0], "channels.enterprise.supply=1.0");
+        assert_eq!(
+            sets[1],
+            format!(
+                "channels.enterprise.kind={{ urban = {}, rural = {} }}",
+                num(enterprise(Kind::Urban)),
+                num(enterprise(Kind::Rural))
+            )
+        );
+        assert!(sets[2].starts_with("channels.society.supply="));
+        // A scenario of constant supplies is its own control.
+        let plan = Plan::new(&scenario(
+            "name = \"constant\"\n[channels.school]\ncohort = \"knowledge\"\nsupply = 1.0\n",
+        ));
+        assert_eq!(
+            plan.same_as.get("demand_only").map(String::as_str),
+            Some(SCENARIO)
+        );
+        assert!(plan.arms.iter().all(|a| a.name != "demand_only"));
+    }
+
+    #[test]
+    fn p3_arms_keep_the_total_supply_and_the_history() {
+        let s = scenario(CHANNELS);
+        let p = s.parameters();
+        let k = KNOWLEDGE_CHANNELS.map(|name| channel_index(&p, name).unwrap());
+        let from = s.policy_window.0;
+        let parse = |sets: &[String]| -> Vec<f64> {
+            // The urban yearly values of each channel, in channel order.
+            sets.iter()
+                .filter(|s| s.contains(".kind="))
+                .map(|s| {
+                    let urban = s.split("urban = ").nth(1).unwrap();
+                    let first_year = format!("[{from}, ");
+                    let v = urban.split(&first_year).nth(1).unwrap();
+                    v.split(']').next().unwrap().parse().unwrap()
+                })
+                .collect()
+        };
+        let total: f64 = k
+            .iter()
+            .map(|&i| effective_supply(&p, i, Kind::Urban, from))
+            .sum();
+        let mix = parse(&p3_sets(&p, &k, from, [1.0 / 3.0; 3]));
+        assert_eq!(mix.len(), 3);
+        assert!((mix.iter().sum::<f64>() - total).abs() < 1e-12);
+        let alone = parse(&p3_sets(&p, &k, from, [0.0, 1.0, 0.0]));
+        assert_eq!(alone, vec![0.0, total, 0.0]);
+        // Before the policy window, each channel's own supply.
+        let sets = p3_sets(&p, &k, from, [1.0, 0.0, 0.0]);
+        let society = sets
+            .iter()
+            .find(|s| s.starts_with("channels.society.kind="))
+            .unwrap();
+        let before = effective_supply(&p, k[1], Kind::Urban, 2000);
+        assert!(before > 0.0 && society.contains(&format!("[2000, {}]", num(before))));
+        // Shocked, with the three channels: P3 applies; P4 needs pools.
+        let plan = Plan::new(&s);
+        assert!(plan.arms.iter().any(|a| a.name == "p3_mix"));
+        assert!(plan.not_applicable.contains_key("p4_pipeline"));
+    }
+
+    #[test]
+    fn a_tie_in_the_year_of_the_hand_over_keeps_both_eras() {
+        let years: Vec<i32> = (2020..=2025).collect();
+        let col = |v: &[f64]| v.iter().map(|&x| Some(x)).collect::<Vec<_>>();
+        let mut series = Series {
+            years: years.clone(),
+            ..Series::default()
+        };
+        series.columns.insert("share_revolutionary", col(&[0.0; 6]));
+        series
+            .columns
+            .insert("share_experience", col(&[0.7, 0.6, 0.5, 0.4, 0.3, 0.2]));
+        series
+            .columns
+            .insert("share_knowledge", col(&[0.3, 0.4, 0.5, 0.6, 0.7, 0.8]));
+        let plan = Plan {
+            arms: Vec::new(),
+            same_as: BTreeMap::new(),
+            not_applicable: BTreeMap::new(),
+            trough_window: (2020, 2025),
+            years: (1949, 2060),
+            seed: 1,
+            p2_year: 2020,
+        };
+        let rows = p6_rows(&plan, &[series.clone(), series]);
+        // Both replicates: experience leads from 2020, knowledge from 2022
+        // (the tie), so both are found; their interval is a point.
+        let experience = rows[0].effect.expect("found in every replicate");
+        assert_eq!(experience.mean, 2020.0);
+        assert_eq!(rows[1].effect.expect("found").mean, 2022.0);
+    }
 
     #[test]
     fn depth_is_the_largest_drawdown() {
