@@ -23,6 +23,9 @@ pub const PATTERNS: &str = "patterns.csv";
 pub const POSTERIOR: &str = "patterns_posterior.csv";
 /// With `--posterior`: every draw's rows.
 pub const DRAWS: &str = "patterns_draws.csv";
+/// The command that runs each control of the scenario, to look at its
+/// series.
+pub const CONTROLS: &str = "controls.txt";
 
 /// A request to evaluate the patterns of a scenario.
 #[derive(Clone, Debug)]
@@ -111,7 +114,7 @@ pub fn patterns(request: &PatternsRequest, progress: &dyn Progress) -> Result<Pa
         .clone()
         .unwrap_or_else(|| Path::new("out").join(format!("{}-patterns", base.scenario.name)));
     crate::folder::location::check_location(&dir)?;
-    let ours = [PATTERNS, POSTERIOR, DRAWS];
+    let ours = [PATTERNS, CONTROLS, POSTERIOR, DRAWS];
     if !request.force
         && let Some(name) = ours.iter().find(|name| dir.join(name).exists())
     {
@@ -192,6 +195,8 @@ pub fn patterns(request: &PatternsRequest, progress: &dyn Progress) -> Result<Pa
 
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     output::write_atomically(&dir.join(PATTERNS), patterns::csv(&rows).as_bytes())?;
+    let controls = controls_text(&request.scenario, &base_sets, &evaluations[0].plan);
+    output::write_atomically(&dir.join(CONTROLS), controls.as_bytes())?;
     let posterior = if request.posterior.is_some() {
         let summary = posterior_rows(&evaluated);
         output::write_atomically(&dir.join(POSTERIOR), posterior_csv(&summary).as_bytes())?;
@@ -218,6 +223,38 @@ pub fn patterns(request: &PatternsRequest, progress: &dyn Progress) -> Result<Pa
         dir,
         runs,
     })
+}
+
+/// `controls.txt`: for each arm, the `succession run` command that runs
+/// it alone (same scenario, seeds and overrides), so its series can be
+/// looked at.
+fn controls_text(scenario: &Path, sets: &[String], plan: &Plan) -> String {
+    let quote = |text: &str| format!("'{}'", text.replace('\'', "'\\''"));
+    let mut text = String::from(
+        "# Each control of `succession patterns`, as the run that makes it (same scenario,\n# seeds and overrides; replicate r of each shares its random numbers).\n",
+    );
+    for arm in &plan.arms {
+        text.push_str(&format!("\n# {}", arm.name));
+        if arm.vacant {
+            text.push_str(
+                " (starts from vacant seats: without the scenario's [init] roster, if any)",
+            );
+        }
+        text.push_str(&format!(
+            "\nsuccession run {}",
+            quote(&scenario.display().to_string())
+        ));
+        for set in sets.iter().chain(&arm.sets) {
+            text.push_str(&format!(" --set {}", quote(set)));
+        }
+        text.push_str(&format!(" --out {}\n", quote(&format!("out/{}", arm.name))));
+    }
+    for (name, same) in &plan.same_as {
+        text.push_str(&format!(
+            "\n# {name}: the runs of `{same}` (the same scenario)\n"
+        ));
+    }
+    text
 }
 
 /// The study of one arm; bad input here is the arm's, not the scenario's
