@@ -386,14 +386,18 @@ fn patterns_table(outcome: &PatternsOutcome) -> String {
     if let Some(posterior) = &outcome.posterior {
         text.push_str("\nover the posterior's draws (share in which the claim holds):\n");
         for row in posterior {
-            let _ = writeln!(
-                text,
-                "{} {:.2} of {} {}",
-                row.pattern,
-                row.share_holds(),
-                row.counts.iter().sum::<usize>(),
-                row.claim
-            );
+            let draws = row.counts.iter().sum::<usize>();
+            // Not applicable in every draw: no share to read.
+            let share = if row.counts[4] == draws {
+                "not applicable in any draw".to_string()
+            } else {
+                format!(
+                    "holds in {} of {draws} ({:.2})",
+                    row.counts[0],
+                    row.share_holds()
+                )
+            };
+            let _ = writeln!(text, "{} {share}: {}", row.pattern, row.claim);
         }
     }
     let _ = writeln!(

@@ -106,7 +106,7 @@ impl Resource {
             "missingValues": [""],
             "primaryKey": self.primary_key,
         });
-        if self.path != "points.csv" {
+        if self.path != "points.csv" && self.primary_key.contains(&"point") {
             schema["foreignKeys"] = json!([{
                 "fields": "point",
                 "reference": {"resource": "points", "fields": "point"}
@@ -286,6 +286,48 @@ pub fn resource_of(name: &str, columns: &[&str]) -> Option<Resource> {
         }
     };
     (resource.names() == columns).then_some(resource)
+}
+
+/// The files `succession patterns` writes: `patterns.csv` and, with a
+/// posterior, `patterns_posterior.csv` and `patterns_draws.csv`.
+pub fn patterns(posterior: bool) -> Vec<Resource> {
+    use crate::study::patterns::{COLUMNS, DRAW_COLUMNS, POSTERIOR_COLUMNS};
+    let fields = |columns: &[Column]| columns.iter().map(Column::field).collect::<Vec<_>>();
+    let mut resources = vec![Resource {
+        path: "patterns.csv".into(),
+        description: "one row per claim of MODEL.md 7.8: its effect against its control, the 95% interval and the verdict".into(),
+        fields: fields(&COLUMNS),
+        primary_key: vec!["pattern", "claim"],
+    }];
+    if posterior {
+        resources.push(Resource {
+            path: "patterns_posterior.csv".into(),
+            description: "one row per claim: the verdicts over the posterior's draws".into(),
+            fields: fields(&POSTERIOR_COLUMNS),
+            primary_key: vec!["pattern", "claim"],
+        });
+        resources.push(Resource {
+            path: "patterns_draws.csv".into(),
+            description: "one row per draw of the posterior and claim, as in patterns.csv".into(),
+            fields: fields(&DRAW_COLUMNS[..2])
+                .into_iter()
+                .chain(fields(&COLUMNS))
+                .collect(),
+            primary_key: vec!["draw", "pattern", "claim"],
+        });
+    }
+    resources
+}
+
+/// The Data Package descriptor of the files of `succession patterns`.
+pub fn patterns_datapackage(resources: &[Resource]) -> Value {
+    json!({
+        "profile": "tabular-data-package",
+        "name": "succession-patterns",
+        "title": "succession patterns folder",
+        "description": "The CSV files of `succession patterns` (see README.md); an empty cell is an undefined value, never 0.",
+        "resources": resources.iter().map(Resource::to_json).collect::<Vec<_>>(),
+    })
 }
 
 /// The Data Package descriptor of `resources`.

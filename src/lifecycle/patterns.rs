@@ -5,7 +5,7 @@
 //! particles in which each claim holds.
 
 use super::{Progress, load_whole};
-use crate::folder::output;
+use crate::folder::{output, schema};
 use crate::model::metrics::metric_columns;
 use crate::study::Study;
 use crate::study::ensemble::{RunResult, RunSink, SnapshotStream, format_value};
@@ -26,6 +26,8 @@ pub const DRAWS: &str = "patterns_draws.csv";
 /// The command that runs each control of the scenario, to look at its
 /// series.
 pub const CONTROLS: &str = "controls.txt";
+const CONTROLS_FIRST_LINE: &str =
+    "# Each control of `succession patterns`, as the run that makes it (same scenario,";
 
 /// A request to evaluate the patterns of a scenario.
 #[derive(Clone, Debug)]
@@ -109,19 +111,38 @@ pub fn patterns(request: &PatternsRequest, progress: &dyn Progress) -> Result<Pa
             "`succession patterns` evaluates one scenario and builds its own controls: use a scenario without [sweep] (one that extends this one's parent, say)",
         ));
     }
+    if base.scenario.replicates < 2 {
+        return Err(Error::input(
+            base.source.origin_of(&base.overrides, "replicates"),
+            "replicates",
+            format!(
+                "{} replicate(s): a paired interval needs at least 2 (--replicates N sets them for the patterns)",
+                base.scenario.replicates
+            ),
+        ));
+    }
     let dir = request
         .out
         .clone()
         .unwrap_or_else(|| Path::new("out").join(format!("{}-patterns", base.scenario.name)));
     crate::folder::location::check_location(&dir)?;
-    let ours = [PATTERNS, CONTROLS, POSTERIOR, DRAWS];
-    if !request.force
-        && let Some(name) = ours.iter().find(|name| dir.join(name).exists())
-    {
-        return Err(Error::BadInput(format!(
-            "{}: holds an earlier evaluation ({name}); --force replaces it, or use another --out",
-            dir.display()
-        )));
+    for name in OURS {
+        let path = dir.join(name);
+        if !path.exists() {
+            continue;
+        }
+        if !request.force {
+            return Err(Error::BadInput(format!(
+                "{}: holds an earlier evaluation ({name}); --force replaces it, or use another --out",
+                dir.display()
+            )));
+        }
+        if !written_by_patterns(&path, name) {
+            return Err(Error::BadInput(format!(
+                "{}: not a file `succession patterns` wrote, so --force does not replace it; use another --out",
+                path.display()
+            )));
+        }
     }
 
     let mut evaluations = vec![Evaluation {
@@ -140,10 +161,13 @@ pub fn patterns(request: &PatternsRequest, progress: &dyn Progress) -> Result<Pa
                 sets.push(format!("{path}={}", format_value(*value)));
             }
             let study = load_whole(&request.scenario, &sets).map_err(|e| {
-                Error::BadInput(format!(
-                    "{}: particle {particle} (draw {draw}) does not make a valid scenario: {e}",
-                    file.display()
-                ))
+                Error::input(
+                    format!("{}:{}:1", file.display(), particles[particle].2),
+                    "particle",
+                    format!(
+                        "particle {particle} (draw {draw}) does not make a valid scenario: {e}"
+                    ),
+                )
             })?;
             evaluations.push(Evaluation {
                 plan: Plan::new(&study.scenario),
@@ -197,6 +221,11 @@ pub fn patterns(request: &PatternsRequest, progress: &dyn Progress) -> Result<Pa
     output::write_atomically(&dir.join(PATTERNS), patterns::csv(&rows).as_bytes())?;
     let controls = controls_text(&request.scenario, &base_sets, &evaluations[0].plan);
     output::write_atomically(&dir.join(CONTROLS), controls.as_bytes())?;
+    let resources = schema::patterns(request.posterior.is_some());
+    let mut package = serde_json::to_vec_pretty(&schema::patterns_datapackage(&resources))
+        .map_err(|e| Error::Runtime(e.to_string()))?;
+    package.push(b'\n');
+    output::write_atomically(&dir.join(schema::DATAPACKAGE), &package)?;
     let posterior = if request.posterior.is_some() {
         let summary = posterior_rows(&evaluated);
         output::write_atomically(&dir.join(POSTERIOR), posterior_csv(&summary).as_bytes())?;
@@ -230,8 +259,8 @@ pub fn patterns(request: &PatternsRequest, progress: &dyn Progress) -> Result<Pa
 /// looked at.
 fn controls_text(scenario: &Path, sets: &[String], plan: &Plan) -> String {
     let quote = |text: &str| format!("'{}'", text.replace('\'', "'\\''"));
-    let mut text = String::from(
-        "# Each control of `succession patterns`, as the run that makes it (same scenario,\n# seeds and overrides; replicate r of each shares its random numbers).\n",
+    let mut text = format!(
+        "{CONTROLS_FIRST_LINE}\n# seeds and overrides; replicate r of each shares its random numbers).\n"
     );
     for arm in &plan.arms {
         text.push_str(&format!("\n# {}", arm.name));
@@ -255,6 +284,31 @@ fn controls_text(scenario: &Path, sets: &[String], plan: &Plan) -> String {
         ));
     }
     text
+}
+
+/// The files `patterns` writes, each replaced only with `--force` and only
+/// when it reads as written by `patterns`.
+const OURS: [&str; 5] = [PATTERNS, CONTROLS, POSTERIOR, DRAWS, schema::DATAPACKAGE];
+
+/// Whether `path` (one of [`OURS`]) starts as `patterns` writes it: the
+/// declared header, the comment of `controls.txt`, the package's name.
+fn written_by_patterns(path: &Path, name: &str) -> bool {
+    let Ok(text) = std::fs::read(path) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&text[..text.len().min(4096)]).into_owned();
+    let first = text.lines().next().unwrap_or_default();
+    let header = |file: &str| {
+        schema::patterns(true)
+            .iter()
+            .find(|r| r.path == file)
+            .map(|r| r.header())
+    };
+    match name {
+        CONTROLS => text.starts_with(CONTROLS_FIRST_LINE),
+        n if n == schema::DATAPACKAGE => text.contains("\"succession-patterns\""),
+        file => header(file).is_some_and(|h| h.trim_end() == first),
+    }
 }
 
 /// The study of one arm; bad input here is the arm's, not the scenario's
@@ -309,8 +363,9 @@ fn run_arm(study: &Study, progress: &dyn Progress) -> Result<Vec<Series>> {
     Ok(runs.into_values().collect())
 }
 
-/// A particle of a posterior: its weight and its values of the searched paths.
-type Particle = (f64, Vec<f64>);
+/// A particle of a posterior: its weight, its values of the searched paths
+/// and its line in the file.
+type Particle = (f64, Vec<f64>, u64);
 
 /// A search's `posterior.csv`: its searched paths and the last
 /// generation's particles.
@@ -336,7 +391,7 @@ fn read_posterior(file: &Path) -> Result<(Vec<String>, Vec<Particle>)> {
         .skip(fixed.len())
         .map(str::to_string)
         .collect();
-    let mut rows: Vec<(u64, f64, Vec<f64>)> = Vec::new();
+    let mut rows: Vec<(u64, f64, Vec<f64>, u64)> = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| Error::csv_record(&shown, &e))?;
         let line = record.position().map_or(0, csv::Position::line);
@@ -366,7 +421,7 @@ fn read_posterior(file: &Path) -> Result<(Vec<String>, Vec<Particle>)> {
         let values = (fixed.len()..headers.len())
             .map(field)
             .collect::<Result<Vec<_>>>()?;
-        rows.push((generation as u64, weight, values));
+        rows.push((generation as u64, weight, values, line));
     }
     let last = rows
         .iter()
@@ -376,7 +431,7 @@ fn read_posterior(file: &Path) -> Result<(Vec<String>, Vec<Particle>)> {
     let particles: Vec<Particle> = rows
         .into_iter()
         .filter(|r| r.0 == last)
-        .map(|r| (r.1, r.2))
+        .map(|r| (r.1, r.2, r.3))
         .collect();
     if particles.iter().map(|p| p.0).sum::<f64>() <= 0.0 {
         return Err(Error::BadInput(format!(
@@ -434,12 +489,9 @@ fn posterior_rows(draws: &[Vec<Row>]) -> Vec<PosteriorRow> {
 
 fn posterior_csv(rows: &[PosteriorRow]) -> String {
     use crate::model::schema::{Cell, FieldType};
-    let mut text = String::from("pattern,claim,draws");
-    for v in Verdict::ALL {
-        text.push(',');
-        text.push_str(v.name());
-    }
-    text.push_str(",share_holds\n");
+    let names: Vec<&str> = patterns::POSTERIOR_COLUMNS.iter().map(|c| c.name).collect();
+    let mut text = names.join(",");
+    text.push('\n');
     for row in rows {
         let counts: Vec<String> = row.counts.iter().map(usize::to_string).collect();
         text.push_str(&format!(
@@ -455,7 +507,10 @@ fn posterior_csv(rows: &[PosteriorRow]) -> String {
 }
 
 fn draws_csv(particles: &[usize], draws: &[Vec<Row>]) -> String {
-    let mut text = String::from("draw,particle,");
+    let mut text: String = patterns::DRAW_COLUMNS
+        .iter()
+        .map(|c| format!("{},", c.name))
+        .collect();
     let mut first = true;
     for (draw, (rows, particle)) in draws.iter().zip(particles).enumerate() {
         let table = patterns::csv(rows);

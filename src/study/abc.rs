@@ -106,6 +106,11 @@ pub struct Generation {
     pub run: usize,
 }
 
+/// Kernel draws tried per proposal before it is given up as outside the
+/// prior: a generation whose particles sit at the box's edge in many
+/// dimensions needs many (about 2^d for d parameters at a corner).
+pub const MAX_DRAWS: usize = 100_000;
+
 /// A search: its priors, the particles it keeps per generation and its
 /// seed.
 #[derive(Clone, Debug)]
@@ -130,7 +135,14 @@ struct Kernel {
 impl Search {
     /// The proposals of generation `index` (`previous` is generation index −
     /// 1, `None` for generation 0): each a parameter vector, or `None` when
-    /// it falls outside the prior (it is not run).
+    /// no draw of [`MAX_DRAWS`] fell inside the prior (it is not run).
+    ///
+    /// A kernel move that leaves the prior's box is drawn again: the
+    /// proposals follow the kernel mixture truncated to the box, whose
+    /// density differs from the mixture's by one constant factor for the
+    /// whole generation, so the weights π / q are unchanged once
+    /// normalised. (Dropping such moves instead left fewer than N proposals
+    /// to run in many dimensions, and the generation kept them all.)
     pub fn proposals(&self, index: usize, previous: Option<&Generation>) -> Vec<Option<Vec<f64>>> {
         let mut rng = self.stream(index);
         let n = PROPOSALS_PER_PARTICLE * self.particles;
@@ -138,23 +150,28 @@ impl Search {
         let kernel = previous.map(|g| self.kernel(g));
         (0..n)
             .map(|_| {
-                let z: Vec<f64> = match &kernel {
-                    None => bounds
+                for _ in 0..MAX_DRAWS {
+                    let z: Vec<f64> = match &kernel {
+                        None => bounds
+                            .iter()
+                            .map(|&(lo, hi)| lo + (hi - lo) * rng.random::<f64>())
+                            .collect(),
+                        Some(kernel) => kernel.draw(&mut rng),
+                    };
+                    let inside = z
                         .iter()
-                        .map(|&(lo, hi)| lo + (hi - lo) * rng.random::<f64>())
-                        .collect(),
-                    Some(kernel) => kernel.draw(&mut rng),
-                };
-                let inside = z
-                    .iter()
-                    .zip(&bounds)
-                    .all(|(&z, &(lo, hi))| (lo..=hi).contains(&z));
-                inside.then(|| {
-                    z.iter()
-                        .zip(&self.priors)
-                        .map(|(&z, prior)| prior.value(z).clamp(prior.from, prior.to))
-                        .collect()
-                })
+                        .zip(&bounds)
+                        .all(|(&z, &(lo, hi))| (lo..=hi).contains(&z));
+                    if inside {
+                        return Some(
+                            z.iter()
+                                .zip(&self.priors)
+                                .map(|(&z, prior)| prior.value(z).clamp(prior.from, prior.to))
+                                .collect(),
+                        );
+                    }
+                }
+                None
             })
             .collect()
     }
@@ -433,7 +450,7 @@ mod tests {
     fn weights_undo_the_proposal_so_a_flat_distance_returns_the_prior() {
         // With every distance equal the ABC posterior is the prior. After
         // generations of moves the kept particles crowd the middle of the
-        // box (moves out of it are not run), and only the weights bring
+        // box (moves out of it are drawn again), and only the weights bring
         // the edges back: the weighted share of each fifth of the box is
         // 0.2 within 4.5 standard errors of a weighted share (Kish's
         // effective sample size), while the unweighted share of the two
@@ -542,6 +559,43 @@ mod tests {
                 hi - lo < (hi0 - lo0) / 2.0,
                 "{path}: [{lo}, {hi}] after [{lo0}, {hi0}]"
             );
+        }
+    }
+
+    #[test]
+    fn every_proposal_of_a_moved_generation_falls_inside_the_prior() {
+        // Fifteen parameters with the previous particles at the box's
+        // lower corner: most kernel moves leave the box in some dimension
+        // (about half per dimension). Every one of the 3N proposals must
+        // still be inside, drawn again until it is.
+        let priors: Vec<Prior> = (0..15)
+            .map(|i| prior(&format!("p{i}"), 0.0, 1.0, Scale::Linear))
+            .collect();
+        let s = Search {
+            priors,
+            particles: 20,
+            seed: 5,
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let particles: Vec<Particle> = (0..20)
+            .map(|i| Particle {
+                values: (0..15).map(|_| 0.05 * rng.random::<f64>()).collect(),
+                weight: 1.0 / 20.0,
+                distance: 1.0,
+                proposal: i,
+            })
+            .collect();
+        let previous = Generation {
+            index: 0,
+            tolerance: 1.0,
+            particles,
+            run: 60,
+        };
+        let proposals = s.proposals(1, Some(&previous));
+        assert_eq!(proposals.len(), 60);
+        for p in &proposals {
+            let p = p.as_ref().expect("inside the prior");
+            assert!(p.iter().all(|x| (0.0..=1.0).contains(x)));
         }
     }
 

@@ -89,6 +89,65 @@ pub const COLUMNS: [Column; 7] = [
     ),
 ];
 
+/// The columns of `patterns_posterior.csv`, in order.
+pub const POSTERIOR_COLUMNS: [Column; 9] = [
+    COLUMNS[0],
+    COLUMNS[1],
+    Column::new(
+        "draws",
+        FieldType::Integer,
+        "particles",
+        "draws of the posterior evaluated",
+    ),
+    Column::new(
+        "holds",
+        FieldType::Integer,
+        "draws",
+        "draws in which the claim holds",
+    ),
+    Column::new(
+        "no_effect",
+        FieldType::Integer,
+        "draws",
+        "draws with verdict no_effect",
+    ),
+    Column::new(
+        "opposite",
+        FieldType::Integer,
+        "draws",
+        "draws with verdict opposite",
+    ),
+    Column::new(
+        "inconclusive",
+        FieldType::Integer,
+        "draws",
+        "draws with verdict inconclusive",
+    ),
+    Column::new(
+        "not_applicable",
+        FieldType::Integer,
+        "draws",
+        "draws with verdict not_applicable",
+    ),
+    Column::new(
+        "share_holds",
+        FieldType::Number,
+        "share of draws",
+        "holds / draws: the posterior predictive probability that the claim holds",
+    ),
+];
+
+/// The columns `patterns_draws.csv` puts before those of [`COLUMNS`].
+pub const DRAW_COLUMNS: [Column; 2] = [
+    Column::new("draw", FieldType::Integer, "", "the draw, from 0"),
+    Column::new(
+        "particle",
+        FieldType::Integer,
+        "",
+        "the particle drawn: its row among the last generation's in posterior.csv, from 0",
+    ),
+];
+
 /// A pattern's verdict (MODEL.md 7.8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verdict {
@@ -586,7 +645,12 @@ impl Plan {
         if demand_only.is_empty() {
             same_as.insert("demand_only".to_string(), SCENARIO.to_string());
         } else {
-            arm("demand_only", demand_only, false, &["trough"]);
+            arm(
+                "demand_only",
+                demand_only.clone(),
+                false,
+                &["trough", "p5_depth"],
+            );
         }
         arm("flat", flat_sets(&p), false, &["flat"]);
         let knowledge: Option<[usize; 3]> = (|| {
@@ -596,13 +660,30 @@ impl Plan {
                 channel_index(&p, KNOWLEDGE_CHANNELS[2])?,
             ])
         })();
+        let supplies_nothing = |i: usize| {
+            (years.0..=years.1).all(|y| {
+                Kind::ALL
+                    .iter()
+                    .all(|&k| effective_supply(&p, i, k, y) == 0.0)
+            })
+        };
         match knowledge {
-            Some(_) => arm(
+            Some(k) if k.iter().all(|&i| supplies_nothing(i)) => {
+                not_applicable.insert(
+                    "cut",
+                    "school, society and agency supply nothing in the run".into(),
+                );
+            }
+            Some(k) => arm(
                 "cut_knowledge",
                 vec![
                     set("channels.school.supply", "0.0"),
                     set("channels.agency.supply", "0.0"),
-                    set("channels.society.supply.scale", "0.3"),
+                    // Times the scenario's own scale: `.scale` replaces it.
+                    set(
+                        "channels.society.supply.scale",
+                        num(p.channels[k[1]].supply.scale * 0.3),
+                    ),
                 ],
                 false,
                 &["cut"],
@@ -676,7 +757,13 @@ impl Plan {
         }
 
         // P4: the openness grid, with pools.
-        if p.recruitment.supply == SupplyMode::Pool {
+        let closed = constant_over(years, |y| p.promotion.openness.at(y)) == Some(0.0);
+        if p.recruitment.supply == SupplyMode::Pool && closed {
+            let why = "promotion.openness is 0 in every year: every grid point is the same run";
+            not_applicable.insert("p4_pipeline", why.into());
+            not_applicable.insert("p4_interior", why.into());
+        } else if p.recruitment.supply == SupplyMode::Pool {
+            let own = p.promotion.openness.scale;
             for scale in P4_OPENNESS_SCALES {
                 let name = p4_arm(scale);
                 if scale == 1.0 {
@@ -684,7 +771,8 @@ impl Plan {
                 } else {
                     arm(
                         &name,
-                        vec![set("promotion.openness.scale", num(scale))],
+                        // Times the scenario's own scale: `.scale` replaces it.
+                        vec![set("promotion.openness.scale", num(own * scale))],
                         false,
                         &["p4_pipeline", "p4_interior"],
                     );
@@ -709,6 +797,17 @@ impl Plan {
                 false,
                 &["p5_trust", "p5_experience", "p5_depth"],
             );
+            // P1's effect without mentoring needs its own demand-only control.
+            if demand_only.is_empty() {
+                same_as.insert(
+                    "p5_no_mentoring_demand_only".into(),
+                    "p5_no_mentoring".into(),
+                );
+            } else {
+                let mut sets = demand_only.clone();
+                sets.push(set("mentoring.rate", "0.0"));
+                arm("p5_no_mentoring_demand_only", sets, false, &["p5_depth"]);
+            }
         }
 
         Plan {
@@ -1005,22 +1104,21 @@ pub fn evaluate(plan: &Plan, results: &Results) -> Vec<Row> {
     claim(
         "P4",
         "p4_interior",
-        "with pools, policy_capacity peaks inside the openness grid (x0 to x4): the best interior scale beats the better end".to_string(),
+        format!(
+            "with pools, policy_capacity at the scenario's own openness (x1) exceeds that at both ends, x{} and x{} (the contrast with the end it beats least)",
+            format_value(lowest),
+            format_value(highest)
+        ),
         SMALLEST_CAPACITY,
         &|| {
-            let mean = |scale: f64| -> Option<f64> {
-                let runs = per_replicate(results, plan, &p4_arm(scale), &p4_arm(scale), |s: &Series, _: &Series| s.figure("policy_capacity"))?;
-                Some(runs.iter().sum::<f64>() / runs.len() as f64)
+            let contrast = |end: f64| {
+                paired(&p4_arm(1.0), &p4_arm(end), &|i, e| {
+                    Some(i.figure("policy_capacity")? - e.figure("policy_capacity")?)
+                })
             };
-            let interior = &P4_OPENNESS_SCALES[1..P4_OPENNESS_SCALES.len() - 1];
-            let best = interior
-                .iter()
-                .map(|&s| Some((s, mean(s)?)))
-                .collect::<Option<Vec<_>>>()?
-                .into_iter()
-                .max_by(|a, b| a.1.total_cmp(&b.1))?;
-            let end = if mean(lowest)? >= mean(highest)? { lowest } else { highest };
-            paired(&p4_arm(best.0), &p4_arm(end), &|i, e| Some(i.figure("policy_capacity")? - e.figure("policy_capacity")?))
+            let (a, b) = (contrast(lowest)?, contrast(highest)?);
+            // Interior only if it beats both ends: the smaller contrast binds.
+            Some(if a.mean <= b.mean { a } else { b })
         },
     );
 
@@ -1046,12 +1144,27 @@ pub fn evaluate(plan: &Plan, results: &Results) -> Vec<Row> {
     claim(
         "P5",
         "p5_depth",
-        format!("the depth of capacity_mean in {from}-{to} is larger with mentoring.rate = 0"),
+        format!(
+            "P1's effect (depth in {from}-{to} beyond the demand-only control's) is larger with mentoring.rate = 0"
+        ),
         SMALLEST_CAPACITY,
         &|| {
-            paired("p5_no_mentoring", SCENARIO, &|off, on| {
-                Some(off.depth(window)? - on.depth(window)?)
-            })
+            let off = per_replicate(
+                results,
+                plan,
+                "p5_no_mentoring",
+                "p5_no_mentoring_demand_only",
+                |s: &Series, c: &Series| Some(s.depth(window)? - c.depth(window)?),
+            )?;
+            let on = per_replicate(
+                results,
+                plan,
+                SCENARIO,
+                "demand_only",
+                |s: &Series, c: &Series| Some(s.depth(window)? - c.depth(window)?),
+            )?;
+            let diffs: Vec<f64> = off.iter().zip(&on).map(|(a, b)| a - b).collect();
+            Effect::paired(&diffs)
         },
     );
 
@@ -1301,6 +1414,35 @@ supply = 0.5
         let plan = Plan::new(&s);
         assert!(plan.arms.iter().any(|a| a.name == "p3_mix"));
         assert!(plan.not_applicable.contains_key("p4_pipeline"));
+    }
+
+    #[test]
+    fn scaled_controls_multiply_the_scenario_s_own_scale() {
+        let channels = CHANNELS.replace(
+            "supply = [[1990, 0.0], [2010, 1.0]]",
+            "supply = { points = [[1990, 0.0], [2010, 1.0]], scale = 0.5 }",
+        );
+        let text = format!(
+            "{channels}[recruitment]\nsupply = \"pool\"\n[promotion]\nopenness = {{ points = [[1949, 0.05], [2015, 0.1]], scale = 2.0 }}\n"
+        );
+        let plan = Plan::new(&scenario(&text));
+        let arm = |name: &str| {
+            plan.arms
+                .iter()
+                .find(|a| a.name == name)
+                .unwrap()
+                .sets
+                .clone()
+        };
+        assert!(arm("cut_knowledge").contains(&"channels.society.supply.scale=0.15".to_string()));
+        assert_eq!(
+            arm("p4_openness_4"),
+            vec!["promotion.openness.scale=8.0".to_string()]
+        );
+        assert_eq!(
+            arm("p4_openness_0.5"),
+            vec!["promotion.openness.scale=1.0".to_string()]
+        );
     }
 
     #[test]
