@@ -211,3 +211,79 @@ fn every_cell_has_the_form_of_its_declared_type() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `succession patterns` writes its CSV files with a `datapackage.json` of
+/// their own (kept for `.ci/run`'s pandas and polars check like the run
+/// folders): every file it lists is there with the declared header, every
+/// number has the form of its type.
+#[test]
+fn the_patterns_folder_describes_its_files() {
+    let scratch = tempfile::tempdir().unwrap();
+    let base = match std::env::var_os("CSV_TYPES_OUT") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => scratch.path().to_path_buf(),
+    };
+    std::fs::create_dir_all(&base).unwrap();
+    let posterior = scratch.path().join("posterior.csv");
+    std::fs::write(
+        &posterior,
+        "generation,particle,weight,distance,mentoring.rate\n0,0,0.5,1.0,0.1\n0,1,0.5,1.2,0.05\n",
+    )
+    .unwrap();
+    let out = base.join("patterns");
+    let scenario = root().join("tests/scenarios/patterns/v2.toml");
+    let output = succession(
+        &base,
+        &[
+            "patterns",
+            scenario.to_str().unwrap(),
+            "--communities",
+            "60",
+            "--replicates",
+            "3",
+            "--posterior",
+            posterior.to_str().unwrap(),
+            "--draws",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--force",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let package: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("datapackage.json")).unwrap())
+            .unwrap();
+    let mut listed = Vec::new();
+    for resource in package["resources"].as_array().unwrap() {
+        let path = resource["path"].as_str().unwrap();
+        listed.push(path.to_string());
+        let fields = resource["schema"]["fields"].as_array().unwrap();
+        let mut reader = csv::Reader::from_path(out.join(path)).unwrap();
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
+        assert_eq!(header, names, "{path}");
+        for record in reader.records() {
+            let record = record.unwrap();
+            for (cell, field) in record.iter().zip(fields) {
+                let ok = cell.is_empty()
+                    || match field["type"].as_str().unwrap() {
+                        "integer" => cell.parse::<i64>().is_ok(),
+                        "number" => cell.contains('.') && cell.parse::<f64>().is_ok(),
+                        _ => true,
+                    };
+                assert!(ok, "{path}: {} {cell:?}", field["name"]);
+            }
+        }
+    }
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            "patterns.csv",
+            "patterns_draws.csv",
+            "patterns_posterior.csv"
+        ]
+    );
+}
