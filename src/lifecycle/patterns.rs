@@ -391,6 +391,15 @@ fn read_posterior(file: &Path) -> Result<(Vec<String>, Vec<Particle>)> {
         .skip(fixed.len())
         .map(str::to_string)
         .collect();
+    for (i, path) in paths.iter().enumerate() {
+        if paths[..i].contains(path) {
+            return Err(Error::input(
+                format!("{shown}:1:{}", fixed.len() + i + 1),
+                path.clone(),
+                "the same path twice: which value would a particle take?",
+            ));
+        }
+    }
     let mut rows: Vec<(u64, f64, Vec<f64>, u64)> = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| Error::csv_record(&shown, &e))?;
@@ -410,6 +419,16 @@ fn read_posterior(file: &Path) -> Result<(Vec<String>, Vec<Particle>)> {
                 })
         };
         let generation = field(0)?;
+        if generation < 0.0 || generation.fract() != 0.0 {
+            return Err(Error::input(
+                format!("{shown}:{line}:1"),
+                "generation",
+                format!(
+                    "`{}` is not a generation (a whole number from 0)",
+                    &record[0]
+                ),
+            ));
+        }
         let weight = field(2)?;
         if weight < 0.0 {
             return Err(Error::input(
@@ -444,21 +463,24 @@ fn read_posterior(file: &Path) -> Result<(Vec<String>, Vec<Particle>)> {
 /// `k` particles drawn by weight with replacement, from a ChaCha8 stream of
 /// the scenario's seed (so the same draws every time).
 fn draw_particles(particles: &[Particle], k: usize, seed: u64) -> Vec<usize> {
-    let total: f64 = particles.iter().map(|p| p.0).sum();
+    // Relative to the largest, so that huge weights do not sum to infinity.
+    let largest = particles.iter().map(|p| p.0).fold(0.0, f64::max);
+    let weights: Vec<f64> = particles.iter().map(|p| p.0 / largest).collect();
+    let total: f64 = weights.iter().sum();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(u64::from_le_bytes(*b"posteri0"));
     (0..k)
         .map(|_| {
             let mut u = rng.random::<f64>() * total;
-            for (i, p) in particles.iter().enumerate() {
-                if u < p.0 {
+            for (i, &w) in weights.iter().enumerate() {
+                if u < w {
                     return i;
                 }
-                u -= p.0;
+                u -= w;
             }
-            particles
+            weights
                 .iter()
-                .rposition(|p| p.0 > 0.0)
+                .rposition(|&w| w > 0.0)
                 .expect("a positive weight")
         })
         .collect()
