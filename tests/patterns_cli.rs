@@ -608,8 +608,9 @@ fn a_rerun_without_posterior_removes_only_the_posterior_files() {
     assert!(!rows.is_empty());
 }
 
-/// A posterior.csv whose header names a path twice, or whose generation is
-/// not a whole number from 0, is refused at the cell; weights too large to
+/// A posterior.csv whose header names a path twice or a path the scenario
+/// does not have, or whose generation is not a whole number from 0, is
+/// refused at the cell; weights too large to
 /// sum still draw every particle in proportion.
 #[test]
 fn a_malformed_posterior_is_refused_at_its_cell() {
@@ -630,6 +631,11 @@ fn a_malformed_posterior_is_refused_at_its_cell() {
             "neg.csv",
             "generation,particle,weight,distance,mentoring.rate\n-1,0,1,1,0.1\n",
             "neg.csv:2:1: generation",
+        ),
+        (
+            "unknown.csv",
+            "generation,particle,weight,distance,mentoring.rate,nope.x\n0,0,1,1,0.1,0.5\n",
+            "unknown.csv:1:6: nope.x",
         ),
     ] {
         let file = tmp.path().join(name);

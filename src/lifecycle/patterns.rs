@@ -152,6 +152,15 @@ pub fn patterns(request: &PatternsRequest, progress: &dyn Progress) -> Result<Pa
     }];
     if let Some(file) = &request.posterior {
         let (paths, particles) = read_posterior(file)?;
+        // A column that is no numeric path of the scenario is the header's
+        // fault, not a particle's.
+        if let Some(i) = paths.iter().position(|p| !base.source.has_numeric_path(p)) {
+            return Err(Error::input(
+                format!("{}:1:{}", file.display(), POSTERIOR_FIXED_COLUMNS + i + 1),
+                paths[i].clone(),
+                "not a numeric parameter path of this scenario (`succession params` lists them): was the posterior searched on another scenario?",
+            ));
+        }
         for (draw, particle) in draw_particles(&particles, request.draws, base.scenario.seed)
             .into_iter()
             .enumerate()
@@ -363,6 +372,9 @@ fn run_arm(study: &Study, progress: &dyn Progress) -> Result<Vec<Series>> {
     Ok(runs.into_values().collect())
 }
 
+/// The columns of a search's `posterior.csv` before the searched paths.
+const POSTERIOR_FIXED_COLUMNS: usize = 4;
+
 /// A particle of a posterior: its weight, its values of the searched paths
 /// and its line in the file.
 type Particle = (f64, Vec<f64>, u64);
@@ -379,6 +391,7 @@ fn read_posterior(file: &Path) -> Result<(Vec<String>, Vec<Particle>)> {
         .map_err(|e| Error::csv_record(&shown, &e))?
         .clone();
     let fixed = ["generation", "particle", "weight", "distance"];
+    debug_assert_eq!(fixed.len(), POSTERIOR_FIXED_COLUMNS);
     if headers.len() <= fixed.len() || headers.iter().zip(fixed).any(|(h, f)| h != f) {
         return Err(Error::input(
             format!("{shown}:1:1"),
