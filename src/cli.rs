@@ -37,7 +37,8 @@ enum Command {
     /// Redraw the charts of a run folder (DIR/charts/) from its CSV files alone.
     Plot(PlotArgs),
     /// Run a scenario (and the variants the targets name) and compare it
-    /// with calibration targets: figure, model value with its interval, miss.
+    /// with calibration targets: figure, model value with its interval, miss;
+    /// with --search, fit the targets file's [search] parameters by ABC-SMC.
     Calibrate(CalibrateArgs),
     /// Test the essay's six patterns (MODEL.md 7.8) on a scenario, each against
     /// a control built from it: effect, 95% interval, verdict; writes patterns.csv.
