@@ -109,6 +109,8 @@ def check_concat(folders: list[Path], exempt: dict) -> list[str]:
     without pools, is read as String and stacks only on another String)."""
     groups = {}
     for folder in folders:
+        if not (folder / "timeseries.csv").exists():
+            continue  # not a run folder (e.g. succession patterns'): nothing to stack
         try:
             typed = pl.read_csv(folder / "timeseries.csv", schema=declared_schema(folder, "timeseries.csv"))
             plain = pl.read_csv(folder / "timeseries.csv")
