@@ -532,7 +532,7 @@ fn posterior_csv(rows: &[PosteriorRow]) -> String {
         text.push_str(&format!(
             "{},{},{},{},{}\n",
             row.pattern,
-            patterns::csv_field(&row.claim),
+            crate::model::schema::text_cell(&row.claim),
             row.counts.iter().sum::<usize>(),
             counts.join(","),
             Cell(FieldType::Number, row.share_holds())

@@ -336,7 +336,7 @@ fn posterior_csv(outcome: &SearchOutcome) -> String {
     let mut csv = String::from("generation,particle,weight,distance");
     for prior in &outcome.priors {
         csv.push(',');
-        csv.push_str(&csv_field(&prior.path));
+        csv.push_str(&crate::model::schema::text_cell(&prior.path));
     }
     csv.push('\n');
     for generation in &outcome.generations {
@@ -370,7 +370,7 @@ fn priors_csv(priors: &[Prior]) -> String {
         let _ = writeln!(
             csv,
             "{},{},{},{scale}",
-            csv_field(&prior.path),
+            crate::model::schema::text_cell(&prior.path),
             number(prior.from),
             number(prior.to)
         );
@@ -382,15 +382,6 @@ fn priors_csv(priors: &[Prior]) -> String {
 /// point, so pandas and polars read a float column).
 fn number(value: f64) -> String {
     Cell(FieldType::Number, value).to_string()
-}
-
-/// A CSV field, quoted when it holds a comma or a quote.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
 }
 
 impl SearchOutcome {

@@ -56,6 +56,16 @@ impl std::fmt::Display for Cell {
     }
 }
 
+/// A text cell: as it is, or quoted (inner quotes doubled) when it holds a
+/// comma, a quote or a line break.
+pub fn text_cell(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
 /// A declared column. Its `name` and `meaning` may hold placeholders
 /// (`<channel>`, `<cohort>`, `<skill>`, `<reason>`, `<issue>`) for a family
 /// of columns, one per member, expanded by the layer that knows the members.

@@ -10,7 +10,7 @@
 
 use crate::model::YearMetrics;
 use crate::model::params::{Cohort, Kind, Parameters, Schedule, SupplyMode};
-use crate::model::schema::{Column, FieldType};
+use crate::model::schema::{Cell, Column, FieldType};
 use crate::scenario::Scenario;
 use crate::study::ensemble::format_value;
 use crate::study::summary::{FIGURES, Statistic};
@@ -294,10 +294,7 @@ pub fn bootstrap_p10_difference(
         }
         diffs.push(p10(&ra)? - p10(&rb)?);
     }
-    let q = |p: f64| {
-        let mut sorted = diffs.clone();
-        crate::model::metrics::percentile(&mut sorted, p)
-    };
+    let mut q = |p: f64| crate::model::metrics::percentile(&mut diffs, p);
     Some(Effect {
         mean,
         lo: q(0.025)?,
@@ -399,13 +396,8 @@ fn set(path: impl AsRef<str>, value: impl AsRef<str>) -> String {
 }
 
 fn num(x: f64) -> String {
-    // TOML needs a float to look like one; format_value gives "3" for 3.0.
-    let text = format_value(x);
-    if text.contains(['.', 'e', 'E', 'n', 'i']) {
-        text
-    } else {
-        format!("{text}.0")
-    }
+    // TOML reads it as a float only with a decimal point, as the CSV cells have.
+    Cell(FieldType::Number, x).to_string()
 }
 
 /// A schedule of one value per simulated year (piecewise linear through
@@ -449,22 +441,33 @@ fn schedule_mean(years: (i32, i32), schedule: &Schedule) -> f64 {
 pub fn demand_only_sets(p: &Parameters) -> Vec<String> {
     let years = (p.start_year, p.end_year);
     let mut sets = Vec::new();
-    for (i, channel) in p.channels.iter().enumerate() {
+    for i in 0..p.channels.len() {
         let varies = Kind::ALL
             .iter()
             .any(|&k| constant_over(years, |y| effective_supply(p, i, k, y)).is_none());
         if !varies {
             continue;
         }
-        let urban = mean_over(years, |y| effective_supply(p, i, Kind::Urban, y));
-        let rural = mean_over(years, |y| effective_supply(p, i, Kind::Rural, y));
-        sets.push(set(format!("channels.{}.supply", channel.name), "1.0"));
-        sets.push(set(
-            format!("channels.{}.kind", channel.name),
-            format!("{{ urban = {}, rural = {} }}", num(urban), num(rural)),
-        ));
+        sets.extend(held_at_mean(p, i));
     }
     sets
+}
+
+/// The overrides that hold channel `i`'s effective supply, per kind, at its
+/// mean over the run's years: `supply = 1` and the means as its kind
+/// multipliers (only their product enters the model).
+fn held_at_mean(p: &Parameters, i: usize) -> [String; 2] {
+    let years = (p.start_year, p.end_year);
+    let name = &p.channels[i].name;
+    let urban = mean_over(years, |y| effective_supply(p, i, Kind::Urban, y));
+    let rural = mean_over(years, |y| effective_supply(p, i, Kind::Rural, y));
+    [
+        set(format!("channels.{name}.supply"), "1.0"),
+        set(
+            format!("channels.{name}.kind"),
+            format!("{{ urban = {}, rural = {} }}", num(urban), num(rural)),
+        ),
+    ]
 }
 
 /// P1's negative control: constant demand (issue rates, mix and
@@ -515,13 +518,7 @@ fn flat_sets(p: &Parameters) -> Vec<String> {
         .expect("a scenario has a channel");
     for (i, channel) in p.channels.iter().enumerate() {
         if i == kept {
-            let urban = mean_over(years, |y| effective_supply(p, i, Kind::Urban, y));
-            let rural = mean_over(years, |y| effective_supply(p, i, Kind::Rural, y));
-            sets.push(set(format!("channels.{}.supply", channel.name), "1.0"));
-            sets.push(set(
-                format!("channels.{}.kind", channel.name),
-                format!("{{ urban = {}, rural = {} }}", num(urban), num(rural)),
-            ));
+            sets.extend(held_at_mean(p, i));
         } else {
             sets.push(set(format!("channels.{}.supply", channel.name), "0.0"));
         }
@@ -1287,7 +1284,6 @@ fn p6_rows(plan: &Plan, runs: &[Series]) -> Vec<Row> {
 
 /// `patterns.csv`: a header of [`COLUMNS`], then one line per row.
 pub fn csv(rows: &[Row]) -> String {
-    use crate::model::schema::Cell;
     let names: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
     let mut text = names.join(",");
     text.push('\n');
@@ -1296,7 +1292,7 @@ pub fn csv(rows: &[Row]) -> String {
     for row in rows {
         let fields = [
             row.pattern.to_string(),
-            csv_field(&row.claim),
+            crate::model::schema::text_cell(&row.claim),
             number(row.effect.map(|e| e.mean)),
             number(row.effect.map(|e| e.lo)),
             number(row.effect.map(|e| e.hi)),
@@ -1307,15 +1303,6 @@ pub fn csv(rows: &[Row]) -> String {
         text.push('\n');
     }
     text
-}
-
-/// A CSV field, quoted when it holds a comma or a quote.
-pub fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
 }
 
 #[cfg(test)]
