@@ -1,5 +1,5 @@
 //! `year_step`: the cost of one community-year split by step of the year
-//! (MODEL.md section 2), on the baseline's state at the end of 2010 stepping
+//! (MODEL.md section 2), on the version-1 baseline's state at the end of 2010 stepping
 //! into 2011 (an election year), so that a regression points at its step.
 //! Each iteration steps a fresh copy of 1,000 communities; throughput is in
 //! community-years.
@@ -12,7 +12,7 @@ use succession::scenario::{self, Override};
 const N_COMMUNITIES: u32 = 1000;
 
 fn year_step(c: &mut Criterion) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/v1/baseline.toml");
     let set = |text: &str| Override::parse_set(text).expect("a valid override");
     let scenario = scenario::load(
         &path,

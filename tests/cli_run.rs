@@ -413,8 +413,15 @@ fn plot_on_a_folder_without_csv_exits_2() {
 #[test]
 fn calibrate_runs_the_scenario_and_its_variants_and_reports_every_target() {
     let scratch = tempfile::tempdir().unwrap();
-    let baseline = root().join("scenarios/baseline.toml").display().to_string();
-    let targets = root().join("scenarios/targets.toml").display().to_string();
+    // The version-1 targets: they have a variant (cut_knowledge).
+    let baseline = root()
+        .join("scenarios/v1/baseline.toml")
+        .display()
+        .to_string();
+    let targets = root()
+        .join("scenarios/v1/targets.toml")
+        .display()
+        .to_string();
     let output = succession(
         scratch.path(),
         &[
@@ -433,7 +440,7 @@ fn calibrate_runs_the_scenario_and_its_variants_and_reports_every_target() {
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let report = stdout(&output);
-    let n_targets = read(root().join("scenarios/targets.toml"))
+    let n_targets = read(root().join("scenarios/v1/targets.toml"))
         .matches("[[target]]")
         .count();
     assert!(report.starts_with("target "), "{report}");
@@ -514,8 +521,18 @@ fn calibrate_check_fails_on_a_miss_the_targets_file_does_not_document() {
 /// here. Stopping the run at 2025 does not change 2025's state.
 #[test]
 fn the_committed_seed_is_the_baselines_2025_state() {
+    seed_is_the_2025_state("scenarios/baseline.toml", "seeds/baseline-2025.csv");
+}
+
+/// The same for the version-1 baseline's seed (scenarios/v1/policy-2025.toml).
+#[test]
+fn the_version_1_seed_is_its_baselines_2025_state() {
+    seed_is_the_2025_state("scenarios/v1/baseline.toml", "seeds/v1-baseline-2025.csv");
+}
+
+fn seed_is_the_2025_state(scenario: &str, seed: &str) {
     let scratch = tempfile::tempdir().unwrap();
-    let baseline = root().join("scenarios/baseline.toml").display().to_string();
+    let baseline = root().join(scenario).display().to_string();
     let output = succession(
         scratch.path(),
         &[
@@ -534,9 +551,9 @@ fn the_committed_seed_is_the_baselines_2025_state() {
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let produced = std::fs::read(scratch.path().join("seed/roster_2025.csv")).unwrap();
-    let committed = std::fs::read(root().join("seeds/baseline-2025.csv")).unwrap();
+    let committed = std::fs::read(root().join(seed)).unwrap();
     assert!(
         produced == committed,
-        "seeds/baseline-2025.csv is stale: regenerate it as seeds/README.md says"
+        "{seed} is stale: regenerate it as seeds/README.md says"
     );
 }

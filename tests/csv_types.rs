@@ -55,7 +55,7 @@ const RUNS: &[(&str, &str, &[&str])] = &[
     ),
     (
         "mentoring",
-        "scenarios/mentoring.toml",
+        "scenarios/v1/mentoring.toml",
         &[
             "--set",
             "communities=60",
@@ -84,7 +84,7 @@ const RUNS: &[(&str, &str, &[&str])] = &[
     ),
     (
         "channels",
-        "scenarios/channels.toml",
+        "scenarios/v1/channels.toml",
         &[
             "--set",
             "replicates=1",
@@ -96,7 +96,7 @@ const RUNS: &[(&str, &str, &[&str])] = &[
     ),
     (
         "openness",
-        "scenarios/openness.toml",
+        "scenarios/v1/openness.toml",
         &[
             "--set",
             "replicates=1",

@@ -193,9 +193,9 @@ fn force_with_out_dot_in_a_run_folder_replaces_only_the_runs_files() {
         std::fs::read_to_string(scenario("cli/small.toml"))
             .unwrap()
             .replace(
-                "../../../scenarios/baseline.toml",
+                "../../../scenarios/v1/baseline.toml",
                 &common::root()
-                    .join("scenarios/baseline.toml")
+                    .join("scenarios/v1/baseline.toml")
                     .display()
                     .to_string(),
             ),

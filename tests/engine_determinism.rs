@@ -74,12 +74,14 @@ fn a_community_replayed_alone_matches_the_full_run_every_year() {
         model::run(&plan, vec![initial[i].clone()], &key, &mut |_, state| {
             alone.push(state[0].clone());
         });
-        // ... and stepped by hand, year after year.
+        // ... and stepped by hand, year after year, with the run's plan (its
+        // supply shocks are the run's, not the community's).
+        let run_plan = plan.for_run(&key);
         let mut community = initial[i].clone();
         for (y, full) in in_full_run.iter().enumerate() {
             assert_eq!(alone[y], full[slot], "community {i}, year index {y}");
             let mut tally = Tally::new(plan.n_channels());
-            model::step_community(&plan, &key, y, &mut community, &mut tally);
+            model::step_community(&run_plan, &key, y, &mut community, &mut tally);
             assert_eq!(
                 community, full[slot],
                 "community {i} stepped, year index {y}"

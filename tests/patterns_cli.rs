@@ -173,7 +173,7 @@ fn a_scenario_with_a_sweep_is_refused_at_the_sweeps_position() {
     assert!(!out.exists(), "{line}");
 
     // A shipped sweep, with the flags that would make it tiny.
-    let openness = root().join("scenarios/openness.toml");
+    let openness = root().join("scenarios/v1/openness.toml");
     let line = refused(
         tmp.path(),
         &[

@@ -97,12 +97,18 @@ fn the_issue_pattern_catches_numbers_only() {
 #[test]
 fn the_readme_lists_every_shipped_scenario() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    for entry in std::fs::read_dir(root().join("scenarios"))
-        .unwrap()
-        .flatten()
+    let folders = ["scenarios", "scenarios/v1"];
+    for entry in folders
+        .iter()
+        .flat_map(|f| std::fs::read_dir(root().join(f)).unwrap().flatten())
     {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".toml") && name != "targets.toml" {
+        let path = entry.path();
+        let name = path
+            .strip_prefix(root().join("scenarios"))
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if name.ends_with(".toml") && !name.ends_with("targets.toml") {
             assert!(
                 readme.contains(&format!("| `scenarios/{name}` |")),
                 "README's scenario table lacks scenarios/{name}"

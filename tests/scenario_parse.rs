@@ -88,12 +88,16 @@ fn reference_start_loads_unchanged() {
 #[test]
 fn project_scenarios_load() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    for name in ["baseline.toml", "policy-2025.toml"] {
-        let path = root.join(name);
-        if path.exists() {
-            let s = scenario::load(&path, &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(s.channels.len(), 6, "{name}");
-        }
+    for name in [
+        "baseline.toml",
+        "policy-2025.toml",
+        "national.toml",
+        "v1/baseline.toml",
+        "v1/policy-2025.toml",
+        "v1/national.toml",
+    ] {
+        let s = scenario::load(&root.join(name), &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(s.channels.len(), 6, "{name}");
     }
 }
 

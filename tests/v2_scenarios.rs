@@ -61,11 +61,6 @@ const SCENARIOS: &[V2] = &[
         supply: Supply::Pool,
     },
     V2 {
-        file: "baseline.toml",
-        small: &["--set", "end_year=2030"],
-        supply: Supply::Pool,
-    },
-    V2 {
         file: "screen.toml",
         small: &["--set", "end_year=1990"],
         supply: Supply::Pool,
@@ -199,7 +194,7 @@ fn shocks_checks() {
 #[test]
 fn shocks_runs_whole_sweep_small_with_p10() {
     let (header, rows) = runs_small("shocks.toml");
-    // Seven points (the mixes of scenarios/channels.toml), two replicates
+    // Seven points (the mixes of scenarios/v1/channels.toml), two replicates
     // each: p10 over replicates is a number.
     assert_eq!(rows.len(), 7, "shocks.toml: points in summary.csv");
     let p10 = column(&header, "policy_capacity_p10", "shocks.toml");
@@ -250,16 +245,6 @@ fn openness_runs_whole_grid_small_with_pipeline() {
             row[pipeline]
         );
     }
-}
-
-#[test]
-fn baseline_checks() {
-    checks("baseline.toml");
-}
-
-#[test]
-fn baseline_runs_small() {
-    runs_small("baseline.toml");
 }
 
 #[test]

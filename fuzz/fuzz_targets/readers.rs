@@ -10,9 +10,9 @@ use libfuzzer_sys::fuzz_target;
 use succession::scenario::{Override, Source, roster};
 use succession::study::sweep;
 
-// The shipped baseline has no `extends` or file paths, so it parses from
+// The version-1 baseline has no `extends` or file paths, so it parses from
 // text alone; the empty text is not a valid scenario (no channels).
-const BASELINE: &str = include_str!("../../scenarios/baseline.toml");
+const BASELINE: &str = include_str!("../../scenarios/v1/baseline.toml");
 
 // A folder that does not exist, so `extends` and relative paths in fuzzed
 // text fail cleanly instead of reading the machine's files.
