@@ -12,6 +12,8 @@ The rule, per declared type:
            empty cell (pandas' int64 cannot hold a missing value).
   number   polars Float64; pandas float64.
   string   polars String; pandas object or str (pandas 3's string dtype).
+  boolean  polars Boolean; pandas bool (cells `true` and `false`: a swept
+           boolean parameter in points.csv and summary.csv).
 A column whose cells are all empty has nothing to infer from and is exempt
 (its type is read from datapackage.json; the column must be declared there).
 So, for polars only, is a column whose first 100 cells are empty (polars
@@ -29,9 +31,14 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
-POLARS = {"integer": {"Int64"}, "number": {"Float64"}, "string": {"String"}}
+POLARS = {"integer": {"Int64"}, "number": {"Float64"}, "string": {"String"}, "boolean": {"Boolean"}}
 POLARS_INFER_ROWS = 100  # polars.read_csv's default infer_schema_length
-PANDAS = {"integer": {"int64"}, "number": {"float64"}, "string": {"object", "str", "string"}}
+PANDAS = {
+    "integer": {"int64"},
+    "number": {"float64"},
+    "string": {"object", "str", "string"},
+    "boolean": {"bool"},
+}
 
 
 def check(folder: Path, late: dict, empty: dict) -> list[str]:
@@ -91,7 +98,7 @@ def check(folder: Path, late: dict, empty: dict) -> list[str]:
     return problems
 
 
-POLARS_TYPE = {"integer": pl.Int64, "number": pl.Float64, "string": pl.String}
+POLARS_TYPE = {"integer": pl.Int64, "number": pl.Float64, "string": pl.String, "boolean": pl.Boolean}
 
 
 def declared_schema(folder: Path, path: str) -> dict:

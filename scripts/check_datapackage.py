@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-DTYPES = {"integer": "Int64", "number": "float64", "string": "string"}
+DTYPES = {"integer": "Int64", "number": "float64", "string": "string", "boolean": "boolean"}
 
 
 def check(folder: Path) -> None:

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use succession::chart::ChartOptions;
 use succession::lifecycle::{
-    self, CalibrationRequest, MergeRequest, Mode, PatternsOutcome, PatternsRequest, RunRequest,
-    SearchOutcome, SearchRequest,
+    self, CalibrationRequest, CompareOutcome, CompareRequest, MergeRequest, Mode, PatternsOutcome,
+    PatternsRequest, RunRequest, SearchOutcome, SearchRequest,
 };
 use succession::scenario;
 use succession::study::ensemble::{Shard, Study};
@@ -43,6 +43,61 @@ enum Command {
     /// Test the essay's six patterns (MODEL.md 7.8) on a scenario, each against
     /// a control built from it: effect, 95% interval, verdict; writes patterns.csv.
     Patterns(PatternsArgs),
+    /// Compare two points of a run folder, or two run folders: per summary
+    /// figure and per year of capacity, the difference B − A paired by
+    /// replicate with its 95% interval; writes compare.csv.
+    #[command(after_help = COMPARE_HELP)]
+    Compare(CompareArgs),
+}
+
+/// What `succession compare --help` says after the flags.
+const COMPARE_HELP: &str = "\
+Differences are B − A: point B minus point A, or DIR_B minus DIR_A.
+
+Runs pair when they share the replicate index and the random streams: two
+points of one run folder whose seeds are \"common\" (manifest.json), or two
+run folders written by the same version of succession with the same seed,
+seed mode, years and replicates. Otherwise compare refuses (exit 2) and says
+why; --unpaired compares them as independent samples.
+
+compare.csv has one row per summary figure of runs.csv, compare_timeseries.csv
+one per year of capacity_mean; their columns: figure (or year), a_mean, b_mean,
+diff_mean, diff_lo, diff_hi, diff_sd, n.
+  paired:      over the replicates where A and B are both defined (n pairs),
+               diff_mean is the mean of the differences B − A, diff_lo and
+               diff_hi its 95% t interval (n − 1 df), diff_sd their sd
+  --unpaired:  diff_mean = b_mean − a_mean, each mean over its own replicates;
+               diff_lo, diff_hi: Welch's 95% interval (Welch–Satterthwaite df);
+               diff_sd = √(sd_A² + sd_B²), the sd of one B run minus one A run;
+               n: the smaller of A's and B's numbers of defined values
+The interval and sd are empty when n < 2.
+
+Also writes datapackage.json and charts/compare_capacity.png/.svg, and prints
+the table. An earlier comparison's files are replaced only with --force.";
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// One run folder (with --points A B), or two run folders A and B of one point each.
+    #[arg(required = true, num_args = 1..=2, value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// The two points of the one run folder to compare: A, then B.
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    points: Option<Vec<u32>>,
+    /// The folder of compare.csv and the other files (default: the current folder).
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".",
+        hide_default_value = true
+    )]
+    out: PathBuf,
+    /// Compare the replicates as independent samples (Welch intervals), for
+    /// runs that do not pair.
+    #[arg(long)]
+    unpaired: bool,
+    /// Replace the files of an earlier comparison in --out.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -324,6 +379,18 @@ pub fn run(cli: Cli) -> Result<()> {
             print_out(&patterns_table(&outcome));
             Ok(())
         }
+        Command::Compare(args) => {
+            let request = CompareRequest {
+                dirs: args.dirs,
+                points: args.points.map(|p| [p[0], p[1]]),
+                out: args.out,
+                unpaired: args.unpaired,
+                force: args.force,
+            };
+            let outcome = lifecycle::compare(&request)?;
+            print_out(&compare_table(&outcome));
+            Ok(())
+        }
         Command::Plot(args) => {
             let written = lifecycle::plot(&args.dir, &ChartOptions { point: args.point })?;
             for path in written {
@@ -410,6 +477,48 @@ fn patterns_table(outcome: &PatternsOutcome) -> String {
     text
 }
 
+/// What `compare` prints: A and B, how they were compared, one line per
+/// figure (the means, the difference with its interval, sd and n), then
+/// what was written.
+fn compare_table(outcome: &CompareOutcome) -> String {
+    use succession::chart::short_number;
+    let mut text = format!(
+        "A: {}\nB: {}\nB − A, {}\n\n",
+        outcome.a.label,
+        outcome.b.label,
+        outcome.pairing.phrase()
+    );
+    let value = |x: Option<f64>| x.map_or_else(|| "-".to_string(), short_number);
+    let _ = writeln!(
+        text,
+        "{:26} {:>10} {:>10} {:>10} {:>23} {:>10} {:>3}",
+        "figure", "a_mean", "b_mean", "diff_mean", "[95% interval]", "diff_sd", "n"
+    );
+    for row in &outcome.rows {
+        let d = &row.difference;
+        let interval = match (d.lo, d.hi) {
+            (Some(lo), Some(hi)) => format!("[{}, {}]", short_number(lo), short_number(hi)),
+            _ => "-".to_string(),
+        };
+        let _ = writeln!(
+            text,
+            "{:26} {:>10} {:>10} {:>10} {:>23} {:>10} {:>3}",
+            row.figure,
+            value(d.a_mean),
+            value(d.b_mean),
+            value(d.mean),
+            interval,
+            value(d.sd),
+            d.n
+        );
+    }
+    text.push('\n');
+    for path in &outcome.written {
+        let _ = writeln!(text, "wrote {}", path.display());
+    }
+    text
+}
+
 /// `--resume` and `--force` (clap lets at most one through) as a mode.
 fn mode(resume: bool, force: bool) -> Mode {
     match (resume, force) {
@@ -461,6 +570,12 @@ fn check_command(args: CheckArgs) -> Result<()> {
         s.n_years(),
         study.n_communities()
     ));
+    if let Some(analysis) = &s.sensitivity {
+        lines.push(format!(
+            "# sensitivity: {}",
+            succession::study::sensitivity::describe(analysis)
+        ));
+    }
     lines.push(format!(
         "# estimated peak memory: {} on {} threads; output: {}",
         lifecycle::human_bytes(estimate.peak_memory_bytes),

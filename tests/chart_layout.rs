@@ -17,6 +17,7 @@ fn table(paths: &[&str], values: &[&[f64]]) -> PointsTable {
         paths: paths.iter().map(|p| p.to_string()).collect(),
         ids: (0..values.len() as u32).collect(),
         values: values.iter().map(|v| v.to_vec()).collect(),
+        levels: vec![None; paths.len()],
     }
 }
 

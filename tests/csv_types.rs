@@ -3,8 +3,9 @@
 //! `1.0`; never an exponent), an `integer` never has one, so readers that
 //! infer types from the first rows (pandas, polars, R) infer the declared
 //! ones. The runs are every shipped scenario (targets.toml aside) made
-//! small, and edge cases: a disabled channel, a start in 2026, and a sweep
-//! where a share is 0 in every early row.
+//! small, and edge cases: a disabled channel, a start in 2026, a sweep
+//! where a share is 0 in every early row, and a sweep of categorical
+//! factors (a `string` and a `boolean` column, `true` or `false`).
 //!
 //! With `CSV_TYPES_OUT=DIR` the run folders are kept in `DIR/<name>/`:
 //! `.ci/run` then reads them with pandas and polars
@@ -106,6 +107,12 @@ const RUNS: &[(&str, &str, &[&str])] = &[
             "policy_window=[2026, 2027]",
         ],
     ),
+    // A sensitivity analysis: sensitivity.csv beside the usual files.
+    (
+        "sensitivity",
+        "tests/scenarios/sensitivity/morris.toml",
+        &[],
+    ),
     (
         "school-disabled",
         "scenarios/baseline.toml",
@@ -139,6 +146,12 @@ const RUNS: &[(&str, &str, &[&str])] = &[
             "channels.agency.supply.scale=0",
         ],
     ),
+    // Categorical factors: text and true/false cells in points.csv and summary.csv.
+    (
+        "categorical-sweep",
+        "tests/scenarios/csv/categorical_sweep.toml",
+        &[],
+    ),
 ];
 
 /// The problems of one run folder: every CSV listed in its
@@ -170,6 +183,7 @@ fn problems(dir: &Path) -> Vec<String> {
                                 && cell.parse::<f64>().is_ok_and(f64::is_finite)
                         }
                         "string" => true,
+                        "boolean" => *cell == "true" || *cell == "false",
                         other => panic!("{path}: type {other}"),
                     };
                 if !ok && found.len() < 20 {

@@ -35,6 +35,21 @@ method = "table"
 table = "points.csv"
 "#;
 
+/// A Morris analysis, for the `sensitivity.*` paths (a scenario holds it
+/// or a `[sweep]`, not both).
+const SENSITIVITY_BASE: &str = r#"
+[channels.probe]
+cohort = "experience"
+supply = 1.0
+
+[sensitivity]
+method = "morris"
+samples = 4
+
+[sensitivity.parameters]
+"capacity.beta" = { from = 1, to = 2 }
+"#;
+
 fn schedule(v: f64) -> Value {
     json!({ "shape": { "constant": v }, "scale": 1.0 })
 }
@@ -43,6 +58,14 @@ fn schedule(v: f64) -> Value {
 /// the value the resolved scenario should then hold, where it is simple to
 /// state (otherwise only the change is checked).
 fn probe(path: &str, range: &str, default: &str) -> (String, Option<Value>) {
+    if path == "sensitivity.levels" {
+        // Morris' levels are even.
+        return ("6".into(), Some(json!(6)));
+    }
+    if path == "sensitivity.method" {
+        // The base is a Morris analysis.
+        return ("\"sobol\"".into(), Some(json!("sobol")));
+    }
     let per_kind = range.contains("per kind");
     let both = |v: Value| {
         if per_kind {
@@ -80,6 +103,12 @@ fn probe(path: &str, range: &str, default: &str) -> (String, Option<Value>) {
     }
     if range.starts_with("string") {
         return ("probe-value".into(), Some(json!("probe-value")));
+    }
+    if range.starts_with("list of names") {
+        return (
+            r#"["final_capacity"]"#.into(),
+            Some(json!(["final_capacity"])),
+        );
     }
     if range.starts_with("path = [values]") {
         return (
@@ -135,6 +164,7 @@ fn every_registry_path_reaches_the_resolved_scenario() {
     };
     let base = write("probe.toml", BASE);
     let table_base = write("table.toml", TABLE_BASE);
+    let sensitivity_base = write("sensitivity.toml", SENSITIVITY_BASE);
     let mut probed = 0;
     for doc in params() {
         let path = doc.path.replace("<name>", "probe");
@@ -147,6 +177,8 @@ fn every_registry_path_reaches_the_resolved_scenario() {
         }
         let (source, channel_index) = if path == "sweep.table" {
             (&table_base, 0)
+        } else if path.starts_with("sensitivity.") {
+            (&sensitivity_base, 0)
         } else {
             (&base, 1)
         };

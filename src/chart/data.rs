@@ -8,6 +8,9 @@
 //! [`Error::BadInput`] naming the file and, where there is one, the line.
 
 use crate::folder::read::{Timeseries, bad, csv_error, open_csv, parse_cell, parse_point};
+use crate::folder::schema;
+use crate::model::schema::FieldType;
+use crate::scenario::Level;
 use crate::{Error, Result};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,8 +24,16 @@ pub struct PointsTable {
     pub paths: Vec<String>,
     /// The point numbers, in file order.
     pub ids: Vec<u32>,
-    /// `values[i][d]` is the value of `paths[d]` at point `ids[i]`.
+    /// `values[i][d]` is the value of `paths[d]` at point `ids[i]`: the
+    /// number, or in a categorical column the position of the point's
+    /// level in `levels[d]` (0, 1, 2, …).
     pub values: Vec<Vec<f64>>,
+    /// For each column, `None` when it holds numbers; for a categorical
+    /// one (a string or boolean parameter, as `datapackage.json` declares
+    /// it) its levels in the order they first appear, which is the order
+    /// the sweep lists them: the charts place them at 0, 1, 2, … with their
+    /// text as tick labels.
+    pub levels: Vec<Option<Vec<String>>>,
 }
 
 impl PointsTable {
@@ -34,7 +45,15 @@ impl PointsTable {
             return Err(bad(path, 1, "the first column must be `point`"));
         }
         let paths: Vec<String> = header.iter().skip(1).map(str::to_string).collect();
+        let types: Vec<FieldType> = schema::points(&paths).fields[1..]
+            .iter()
+            .map(|f| f.field_type)
+            .collect();
         let mut table = PointsTable {
+            levels: types
+                .iter()
+                .map(|t| (*t != FieldType::Number).then(Vec::new))
+                .collect(),
             paths,
             ids: Vec::new(),
             values: Vec::new(),
@@ -53,9 +72,29 @@ impl PointsTable {
             let mut values = Vec::with_capacity(table.paths.len());
             for (col_idx, name) in table.paths.iter().enumerate() {
                 let cell = &record[col_idx + 1];
-                let value = parse_cell(path, line, name, cell)?.ok_or_else(|| {
-                    bad(path, line, &format!("column {name}: the value is empty"))
-                })?;
+                let empty = || bad(path, line, &format!("column {name}: the value is empty"));
+                let value = match &mut table.levels[col_idx] {
+                    None => parse_cell(path, line, name, cell)?.ok_or_else(empty)?,
+                    Some(_) if cell.is_empty() => return Err(empty()),
+                    Some(_)
+                        if types[col_idx] == FieldType::Boolean
+                            && cell != "true"
+                            && cell != "false" =>
+                    {
+                        return Err(bad(
+                            path,
+                            line,
+                            &format!("column {name}: expected true or false, found {cell:?}"),
+                        ));
+                    }
+                    Some(levels) => match levels.iter().position(|l| l == cell) {
+                        Some(i) => i as f64,
+                        None => {
+                            levels.push(cell.to_string());
+                            (levels.len() - 1) as f64
+                        }
+                    },
+                };
                 values.push(value);
             }
             table.ids.push(id);
@@ -77,17 +116,43 @@ impl PointsTable {
     pub fn label(&self, idx: usize) -> String {
         self.paths
             .iter()
+            .enumerate()
             .zip(&self.values[idx])
-            .map(|(path, v)| format!("{path}={}", short_number(*v)))
+            .map(|((col, path), v)| format!("{path}={}", self.text(col, *v)))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// The value `v` of column `col` as a label shows it: a number briefly
+    /// ([`short_number`]), a categorical level's position as its text.
+    pub fn text(&self, col: usize, v: f64) -> String {
+        match &self.levels[col] {
+            None => short_number(v),
+            Some(levels) => category(levels, v),
+        }
+    }
+}
+
+/// The level of `levels` at position `v` (0, 1, 2, …), empty between
+/// positions and beyond the last: an axis's tick label.
+pub fn category(levels: &[String], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() < 1e-9 && i >= 0.0 {
+        levels.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
     }
 }
 
 /// `v` written briefly: exactly as stored when that is short (`2`, `0.5`),
 /// otherwise to four significant digits (`1.023` for 1.0229216331…), since
 /// random designs give values with seventeen digits that no legend can hold.
-pub fn short_number(v: f64) -> String {
+/// A categorical level (a sweep's word or boolean) is its text.
+pub fn short_number(v: impl Into<Level>) -> String {
+    let v = match v.into() {
+        Level::Number(v) => v,
+        level => return level.to_string(),
+    };
     let exact = format!("{v}");
     if exact.len() <= 6 || !v.is_finite() {
         return exact;
@@ -532,6 +597,43 @@ mod tests {
         assert_eq!(short_number(1.0229216331101405), "1.023");
         assert_eq!(short_number(0.005635494608463154), "0.005635");
         assert_eq!(short_number(123.456789), "123.5");
+    }
+
+    #[test]
+    fn categorical_columns_are_read_as_levels_at_0_1_2_in_the_order_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("points.csv");
+        std::fs::write(
+            &path,
+            "point,elections.rule,elections.enabled,mentoring.rate\n\
+             0,committee,true,0.0\n1,committee,false,0.1\n2,seat,true,0.0\n3,seat,false,0.1\n",
+        )
+        .unwrap();
+        let table = PointsTable::read(&path).unwrap();
+        assert_eq!(
+            table.levels,
+            [
+                Some(vec!["committee".to_string(), "seat".to_string()]),
+                Some(vec!["true".to_string(), "false".to_string()]),
+                None
+            ]
+        );
+        assert_eq!(table.values[3], [1.0, 1.0, 0.1]);
+        assert_eq!(
+            table.label(2),
+            "elections.rule=seat, elections.enabled=true, mentoring.rate=0"
+        );
+        assert_eq!(category(&table.levels[0].clone().unwrap(), 0.5), "");
+        assert_eq!(short_number(Level::Text("pool")), "pool");
+        assert_eq!(short_number(Level::Bool(false)), "false");
+        std::fs::write(&path, "point,elections.enabled\n0,yes\n").unwrap();
+        let e = PointsTable::read(&path).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "points.csv:2: column elections.enabled: expected true or false, found \"yes\""
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -13,12 +13,15 @@
 //! Text uses DejaVu Sans embedded in the binary (`assets/`), so drawing
 //! needs no system font and no font library.
 
+mod compare;
 mod data;
 mod posterior;
+mod sensitivity;
 mod series;
 mod style;
 mod sweep;
 
+pub use compare::{COMPARE_STEM, COMPARE_TITLE, CompareChart, compare_layout, draw_compare};
 pub use data::{PointsTable, ScenarioInfo, short_number};
 pub use posterior::draw_posterior;
 pub use sweep::{SweepLayout, sweep_layout};
@@ -106,6 +109,7 @@ enum Chart<'a> {
     Time(TimeChart),
     Stack(StackChart),
     Sweep(SweepChart<'a>),
+    Sensitivity(sensitivity::SensitivityChart),
 }
 
 impl style::Painter for Chart<'_> {
@@ -121,6 +125,7 @@ impl style::Painter for Chart<'_> {
             Chart::Time(chart) => chart.paint(root),
             Chart::Stack(chart) => chart.paint(root),
             Chart::Sweep(chart) => chart.paint(root),
+            Chart::Sensitivity(chart) => chart.paint(root),
         }
     }
 }
@@ -211,7 +216,16 @@ fn each_chart<T>(
         &Chart::Time(resolution),
     )?);
 
-    if let Some(summary) = summary.as_ref().filter(|_| layout != SweepLayout::Single) {
+    // A sensitivity design is not a sweep to read point by point: its
+    // charts are the indices.
+    let indices_path = dir.join(crate::folder::schema::SENSITIVITY);
+    if whole_run && indices_path.is_file() {
+        for indices in sensitivity::read(&indices_path)? {
+            let stem = format!("sensitivity_{}", indices.figure);
+            let chart = sensitivity_chart(&info, points.ids.len(), indices);
+            out.push(visit(&stem, &Chart::Sensitivity(chart))?);
+        }
+    } else if let Some(summary) = summary.as_ref().filter(|_| layout != SweepLayout::Single) {
         for figure in sweep_figures(&info) {
             let stem = format!("sweep_{}", figure.key);
             let chart = sweep_chart(&info, &points, summary, figure, layout.clone());
@@ -544,6 +558,42 @@ fn sweep_chart<'a>(
 
 /// The lines every chart starts its subtitle with: the description and
 /// what ran (counts and overrides).
+/// The chart of one figure's sensitivity indices.
+fn sensitivity_chart(
+    info: &ScenarioInfo,
+    n_points: usize,
+    indices: sensitivity::FigureIndices,
+) -> sensitivity::SensitivityChart {
+    let morris = indices.indices.iter().any(|i| i == "mu_star");
+    let (title, how) = if morris {
+        (
+            format!(
+                "Morris elementary effects of {} — {}",
+                indices.figure, info.name
+            ),
+            format!(
+                "{} design points (trajectories of one step per parameter); each point's value is the figure's mean over replicates",
+                n_points
+            ),
+        )
+    } else {
+        (
+            format!("Sobol' indices of {} — {}", indices.figure, info.name),
+            format!(
+                "{} design points (Saltelli's scheme); each point's value is the figure's mean over replicates",
+                n_points
+            ),
+        )
+    };
+    let mut subtitles = header_lines(info);
+    subtitles.push(capitalise(&how));
+    sensitivity::SensitivityChart {
+        title,
+        subtitles,
+        indices,
+    }
+}
+
 fn header_lines(info: &ScenarioInfo) -> Vec<String> {
     info.description
         .iter()

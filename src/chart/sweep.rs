@@ -2,8 +2,12 @@
 //! drawn as a line with interval bars (one swept parameter), a heatmap (two
 //! parameters forming a full grid) or one panel per parameter (anything
 //! else), each point with its own interval across replicates.
+//!
+//! A categorical swept parameter (a string or boolean one) has its levels
+//! at 0, 1, 2, … in the order the sweep lists them, each tick labelled
+//! with its level (see [`PointsTable::levels`]).
 
-use super::data::{Interval, PointsTable, Summary, short_number};
+use super::data::{Interval, PointsTable, Summary, category};
 use super::series::{Span, tick_format, y_range};
 use super::style::{self, Drawn, Painter, Swatch, okabe_ito};
 use plotters::coord::Shift;
@@ -74,6 +78,47 @@ fn distinct(points: &PointsTable, col: usize) -> Vec<f64> {
     values.sort_by(f64::total_cmp);
     values.dedup_by(|a, b| a.to_bits() == b.to_bits());
     values
+}
+
+/// The x range of a categorical column of `n` levels: half a step beyond
+/// the first and the last.
+fn category_range(n: usize) -> (f64, f64) {
+    (-0.5, n.max(1) as f64 - 0.5)
+}
+
+/// The x axis of column `col`: its range, the number of tick labels a
+/// categorical column needs (one per level; `None` for a numeric one,
+/// whose chart keeps its own) and the labels' text. A numeric column's
+/// range is padded around `values` (the points' positions along it) and
+/// its labels have the decimals of `tick_format(span, max_labels)`.
+fn x_axis<'a>(
+    points: &'a PointsTable,
+    col: usize,
+    values: impl Iterator<Item = f64>,
+    max_labels: usize,
+) -> XAxis<'a> {
+    match &points.levels[col] {
+        Some(levels) => XAxis {
+            range: category_range(levels.len()),
+            labels: Some(levels.len().max(1)),
+            format: Box::new(move |x: &f64| category(levels, *x)),
+        },
+        None => {
+            let (x0, x1) = y_range(values, (None, None));
+            XAxis {
+                range: (x0, x1),
+                labels: None,
+                format: Box::new(tick_format(x1 - x0, max_labels)),
+            }
+        }
+    }
+}
+
+/// See [`x_axis`].
+struct XAxis<'a> {
+    range: (f64, f64),
+    labels: Option<usize>,
+    format: Box<dyn Fn(&f64) -> String + 'a>,
 }
 
 /// What a sweep chart shows: one summary figure.
@@ -184,7 +229,8 @@ impl SweepChart<'_> {
             })
             .collect();
         rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let (x0, x1) = y_range(rows.iter().map(|r| r.0), (None, None));
+        let axis = x_axis(self.points, column, rows.iter().map(|r| r.0), 10);
+        let (x0, x1) = axis.range;
         let (y0, y1) = y_range(
             rows.iter().flat_map(|r| {
                 std::iter::once(r.1)
@@ -207,17 +253,18 @@ impl SweepChart<'_> {
             .y_label_area_size(100)
             .build_cartesian_2d(x0..x1, y0..y1)?;
         let x_span = x1 - x0;
-        let x_format = tick_format(x_span, 10);
         let y_format = tick_format(y1 - y0, 10);
         chart
             .configure_mesh()
+            // A numeric axis keeps plotters' default of 11 labels at most.
+            .x_labels(axis.labels.unwrap_or(11))
             .x_desc(self.points.paths[column].as_str())
             .y_desc(y_desc)
             .axis_desc_style(style::text(style::AXIS_SIZE))
             .label_style(style::text(style::LABEL_SIZE))
             .bold_line_style(style::GRID)
             .light_line_style(TRANSPARENT)
-            .x_label_formatter(&x_format)
+            .x_label_formatter(&axis.format)
             .y_label_formatter(&y_format)
             .draw()?;
         chart.draw_series(LineSeries::new(
@@ -282,15 +329,15 @@ impl SweepChart<'_> {
                 (0..xs.len() as i32 - 1).into_segmented(),
                 (0..ys.len() as i32 - 1).into_segmented(),
             )?;
-        let label_of = |values: &[f64], seg: &SegmentValue<i32>| match seg {
+        let label_of = |col: usize, values: &[f64], seg: &SegmentValue<i32>| match seg {
             SegmentValue::CenterOf(i) => values
                 .get(*i as usize)
-                .map(|v| short_number(*v))
+                .map(|v| self.points.text(col, *v))
                 .unwrap_or_default(),
             _ => String::new(),
         };
-        let x_format = |s: &SegmentValue<i32>| label_of(&xs, s);
-        let y_format = |s: &SegmentValue<i32>| label_of(&ys, s);
+        let x_format = |s: &SegmentValue<i32>| label_of(x_col, &xs, s);
+        let y_format = |s: &SegmentValue<i32>| label_of(y_col, &ys, s);
         chart
             .configure_mesh()
             .disable_mesh()
@@ -502,7 +549,8 @@ impl SweepChart<'_> {
                 .windows(2)
                 .map(|w| w[1] - w[0])
                 .fold(f64::INFINITY, f64::min);
-            let (x0, x1) = y_range(values.iter().copied(), (None, None));
+            let axis = x_axis(self.points, col, values.iter().copied(), 5);
+            let (x0, x1) = axis.range;
             let x_span = x1 - x0;
             let shared: Vec<usize> = (0..n_points)
                 .map(|idx| {
@@ -542,7 +590,6 @@ impl SweepChart<'_> {
                 .x_label_area_size(60)
                 .y_label_area_size(if panel_idx % n_cols == 0 { 70 } else { 60 })
                 .build_cartesian_2d(x0 - pad..x1 + pad, y0..y1)?;
-            let x_format = tick_format(x_span, 5);
             let y_format = tick_format(y1 - y0, 8);
             let (area_w, _) = area.dim_in_pixel();
             let x_desc = style::fit(
@@ -558,9 +605,9 @@ impl SweepChart<'_> {
                 .label_style(style::text(style::LABEL_SIZE - 1.0))
                 .bold_line_style(style::GRID)
                 .light_line_style(TRANSPARENT)
-                .x_labels(5)
+                .x_labels(axis.labels.unwrap_or(5))
                 .y_labels(if n_rows > 1 { 5 } else { 8 })
-                .x_label_formatter(&x_format)
+                .x_label_formatter(&axis.format)
                 .y_label_formatter(&y_format)
                 .draw()?;
             if factorial[panel_idx] {

@@ -14,7 +14,7 @@
 
 use crate::folder::output;
 use crate::study::ensemble::{Estimate, RunRecord, Shard, Study};
-use crate::study::sweep::Design;
+use crate::study::sweep::{Design, Level};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -53,8 +53,10 @@ impl std::fmt::Display for Status {
 pub struct DesignIdentity {
     /// The swept parameter paths.
     pub paths: Vec<String>,
-    /// One row of values per point.
-    pub points: Vec<Vec<f64>>,
+    /// One row of values per point: numbers as JSON numbers (as every
+    /// folder before categorical factors wrote them), a level of a string
+    /// or boolean parameter as a JSON string or boolean.
+    pub points: Vec<Vec<Level>>,
 }
 
 /// The identity of a study (see the module documentation). Fields are in
@@ -92,7 +94,7 @@ impl Identity {
     }
 
     /// The sweep design.
-    pub fn design(&self) -> Design {
+    pub fn design(&self) -> Design<Level> {
         Design {
             paths: self.design.paths.clone(),
             points: self.design.points.clone(),
@@ -241,6 +243,40 @@ mod tests {
         let read: Identity = serde_json::from_value(old).unwrap();
         assert_eq!(read, typed);
         assert_eq!(read.design().points.len(), 9);
+    }
+
+    #[test]
+    fn a_design_writes_numbers_as_numbers_and_levels_as_strings_and_booleans() {
+        let design = DesignIdentity {
+            paths: vec![
+                "elections.rule".into(),
+                "elections.enabled".into(),
+                "mentoring.rate".into(),
+            ],
+            points: vec![vec![
+                Level::Text("committee"),
+                Level::Bool(false),
+                Level::Number(0.1),
+            ]],
+        };
+        let text = serde_json::to_string(&design).unwrap();
+        assert_eq!(
+            text,
+            r#"{"paths":["elections.rule","elections.enabled","mentoring.rate"],"points":[["committee",false,0.1]]}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<DesignIdentity>(&text).unwrap(),
+            design
+        );
+        // Whole numbers as an untyped manifest wrote them read as numbers.
+        let numeric: DesignIdentity =
+            serde_json::from_str(r#"{"paths":["a"],"points":[[1],[0.5]]}"#).unwrap();
+        assert_eq!(numeric.points, [[Level::Number(1.0)], [Level::Number(0.5)]]);
+        // A word no parameter allows makes a malformed manifest.
+        assert!(
+            serde_json::from_str::<DesignIdentity>(r#"{"paths":["a"],"points":[["nonsense"]]}"#)
+                .is_err()
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::folder::manifest::{Checksums, Identity, MANIFEST, Manifest, RunChecks
 use crate::folder::output::{self, RunFolder};
 use crate::scenario::Scenario;
 use crate::study::ensemble::{self, Shard};
-use crate::study::sweep::Design;
+use crate::study::sweep::{Design, Level};
 use crate::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -152,7 +152,7 @@ impl ShardSet {
     }
 
     /// The sweep design all shards share.
-    pub fn design(&self) -> Design {
+    pub fn design(&self) -> Design<Level> {
         self.manifests[0].identity.design()
     }
 

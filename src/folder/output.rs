@@ -11,12 +11,13 @@
 
 use crate::folder::manifest::{Checksums, RunChecksum};
 use crate::folder::{layout, schema};
-use crate::model::schema::{Cell, FieldType};
+use crate::model::schema::{Cell, FieldType, text_cell};
 use crate::model::{self, YearMetrics};
+use crate::scenario::Sensitivity;
 use crate::scenario::roster;
 use crate::study::ensemble::{RunResult, RunSink, SnapshotStream, Study};
-use crate::study::summary;
-use crate::study::sweep::Design;
+use crate::study::sweep::{Design, Level};
+use crate::study::{sensitivity, summary};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -161,7 +162,7 @@ impl RunFolder {
     }
 
     /// Writes `summary.csv` from the assembled `runs.csv`.
-    pub fn write_summary(&self, design: &Design) -> Result<()> {
+    pub fn write_summary(&self, design: &Design<Level>) -> Result<()> {
         let runs_path = self.file(&data_file(RUNS));
         let runs_csv = fs::read_to_string(&runs_path).map_err(|e| Error::io(&runs_path, e))?;
         write_atomically(
@@ -170,8 +171,24 @@ impl RunFolder {
         )
     }
 
+    /// Writes `sensitivity.csv` of the `[sensitivity]` study `analysis`
+    /// from the assembled `runs.csv`.
+    pub fn write_sensitivity(
+        &self,
+        design: &Design<Level>,
+        analysis: &Sensitivity,
+        seed: u64,
+    ) -> Result<()> {
+        let runs_path = self.file(&data_file(RUNS));
+        let runs_csv = fs::read_to_string(&runs_path).map_err(|e| Error::io(&runs_path, e))?;
+        write_atomically(
+            &self.file(schema::SENSITIVITY),
+            sensitivity_csv(design, analysis, seed, &runs_csv)?.as_bytes(),
+        )
+    }
+
     /// Writes `points.csv` of `design`.
-    pub fn write_points(&self, design: &Design) -> Result<()> {
+    pub fn write_points(&self, design: &Design<Level>) -> Result<()> {
         write_atomically(&self.file(POINTS), points_csv(design).as_bytes())
     }
 
@@ -379,15 +396,25 @@ pub fn runs_row(point: u32, replicate: u32, figures: &[Option<f64>]) -> String {
     line
 }
 
+/// A swept value as a cell of its column (of type `field_type`): a number
+/// as the [`Cell`] of a number, a word as text, a boolean `true` or `false`.
+fn level_cell(field_type: FieldType, v: Level) -> String {
+    match v {
+        Level::Number(v) => Cell(field_type, v).to_string(),
+        Level::Text(word) => text_cell(word),
+        Level::Bool(b) => b.to_string(),
+    }
+}
+
 /// `points.csv`: `point` and one column per swept path.
-pub fn points_csv(design: &Design) -> String {
+pub fn points_csv(design: &Design<Level>) -> String {
     let resource = schema::points(&design.paths);
     let mut text = resource.header();
     for (i, values) in design.points.iter().enumerate() {
         text.push_str(&i.to_string());
         for (v, field) in values.iter().zip(&resource.fields[1..]) {
             text.push(',');
-            text.push_str(&Cell(field.field_type, *v).to_string());
+            text.push_str(&level_cell(field.field_type, *v));
         }
         text.push('\n');
     }
@@ -399,11 +426,41 @@ pub fn points_csv(design: &Design) -> String {
 /// order `schema::summary_statistics` declares them (`<figure>_mean`, `_lo`,
 /// `_hi`, `_sd`, `policy_capacity_p10`, `trough_year_median`, `_min`,
 /// `_max`), an undefined one empty.
-pub fn summary_csv(design: &Design, runs_csv: &str) -> Result<String> {
+pub fn summary_csv(design: &Design<Level>, runs_csv: &str) -> Result<String> {
     let resource = schema::summary(&design.paths);
     let mut text = resource.header();
+    let (values, replicates) = figure_values(design, runs_csv)?;
+    for (point, figures) in values.iter().enumerate() {
+        text.push_str(&point.to_string());
+        for (v, field) in design.points[point].iter().zip(&resource.fields[1..]) {
+            text.push(',');
+            text.push_str(&level_cell(field.field_type, *v));
+        }
+        text.push_str(&format!(",{}", replicates[point]));
+        let mut fields = resource.fields.iter().skip(1 + design.paths.len() + 1);
+        for (declared, figure) in summary::FIGURES.iter().zip(figures) {
+            for statistic in schema::summary_statistics(declared) {
+                let field = fields
+                    .next()
+                    .expect("the schema declares one column per figure and statistic");
+                text.push(',');
+                if let Some(v) = statistic.of(figure) {
+                    text.push_str(&Cell(field.field_type, v).to_string());
+                }
+            }
+        }
+        text.push('\n');
+    }
+    Ok(text)
+}
 
-    // values[point][figure] = defined values over replicates.
+/// `values[point][figure]`: the defined values over replicates.
+type PointFigures = Vec<Vec<Vec<f64>>>;
+
+/// `values[point][figure]`, the defined values over replicates of each
+/// summary figure, and the number of replicates of each point, from the
+/// text of `runs.csv`.
+fn figure_values(design: &Design<Level>, runs_csv: &str) -> Result<(PointFigures, Vec<usize>)> {
     let n_figures = summary::FIGURES.len();
     let mut values = vec![vec![Vec::new(); n_figures]; design.points.len()];
     let mut replicates = vec![0usize; design.points.len()];
@@ -422,25 +479,57 @@ pub fn summary_csv(design: &Design, runs_csv: &str) -> Result<String> {
             }
         }
     }
-    for (point, figures) in values.iter().enumerate() {
-        text.push_str(&point.to_string());
-        for (v, field) in design.points[point].iter().zip(&resource.fields[1..]) {
-            text.push_str(&format!(",{}", Cell(field.field_type, *v)));
-        }
-        text.push_str(&format!(",{}", replicates[point]));
-        let mut fields = resource.fields.iter().skip(1 + design.paths.len() + 1);
-        for (declared, figure) in summary::FIGURES.iter().zip(figures) {
-            for statistic in schema::summary_statistics(declared) {
-                let field = fields
-                    .next()
-                    .expect("the schema declares one column per figure and statistic");
-                text.push(',');
-                if let Some(v) = statistic.of(figure) {
-                    text.push_str(&Cell(field.field_type, v).to_string());
-                }
-            }
-        }
-        text.push('\n');
+    Ok((values, replicates))
+}
+
+/// `sensitivity.csv` of the `[sensitivity]` study `analysis` (seed
+/// `seed`) from the text of its `runs.csv`: each design point's value of a
+/// figure is its mean over the point's replicates (undefined when a
+/// replicate lacks it, so a figure is analysed on complete points only).
+pub fn sensitivity_csv(
+    design: &Design<Level>,
+    analysis: &Sensitivity,
+    seed: u64,
+    runs_csv: &str,
+) -> Result<String> {
+    let (values, replicates) = figure_values(design, runs_csv)?;
+    let columns: Vec<usize> = analysis
+        .figures
+        .iter()
+        .map(|name| {
+            summary::FIGURES
+                .iter()
+                .position(|f| f.name == name.as_str())
+                .expect("the figures of [sensitivity] are validated against the summary figures")
+        })
+        .collect();
+    let means: Vec<Vec<Option<f64>>> = values
+        .iter()
+        .zip(&replicates)
+        .map(|(figures, &n)| {
+            columns
+                .iter()
+                .map(|&c| {
+                    let v = &figures[c];
+                    (n > 0 && v.len() == n).then(|| v.iter().sum::<f64>() / n as f64)
+                })
+                .collect()
+        })
+        .collect();
+    let resource = schema::sensitivity();
+    let mut text = resource.header();
+    for row in sensitivity::analyse(analysis, seed, &means) {
+        let number =
+            |v: Option<f64>| v.map_or(String::new(), |v| Cell(FieldType::Number, v).to_string());
+        text.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            text_cell(&row.figure),
+            text_cell(&row.parameter),
+            row.index,
+            number(row.value),
+            number(row.lo),
+            number(row.hi)
+        ));
     }
     Ok(text)
 }

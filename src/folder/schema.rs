@@ -20,6 +20,8 @@ use std::path::Path;
 
 /// The name of the Data Package descriptor in a run folder.
 pub const DATAPACKAGE: &str = "datapackage.json";
+/// The indices of a `[sensitivity]` study.
+pub const SENSITIVITY: &str = "sensitivity.csv";
 
 /// `point`: the column every file starts with.
 pub const POINT: Column = Column {
@@ -130,7 +132,7 @@ impl Resource {
 fn swept(paths: &[String]) -> impl Iterator<Item = Field> + '_ {
     paths.iter().map(|path| Field {
         name: path.clone(),
-        field_type: FieldType::Number,
+        field_type: crate::scenario::swept_type(path),
         unit: String::new(),
         meaning: format!("the value of the scenario parameter `{path}` at this point"),
     })
@@ -250,6 +252,16 @@ pub fn summary(paths: &[String]) -> Resource {
     }
 }
 
+/// `sensitivity.csv`: the indices of a `[sensitivity]` study.
+pub fn sensitivity() -> Resource {
+    Resource {
+        path: "sensitivity.csv".into(),
+        description: "one row per summary figure, varied parameter and index of the [sensitivity] analysis, with its 95% bootstrap interval".into(),
+        fields: crate::study::sensitivity::COLUMNS.iter().map(Column::field).collect(),
+        primary_key: vec!["figure", "parameter", "index"],
+    }
+}
+
 /// `roster_<year>.csv`.
 pub fn roster(year: i32) -> Resource {
     Resource {
@@ -280,6 +292,7 @@ pub fn resource_of(name: &str, columns: &[&str]) -> Option<Resource> {
             let end = columns.iter().position(|&c| c == "replicates")?;
             summary(&paths(columns.get(1..end)?))
         }
+        "sensitivity.csv" => sensitivity(),
         _ => {
             let year = name.strip_prefix("roster_")?.strip_suffix(".csv")?;
             roster(year.parse().ok()?)
@@ -330,6 +343,48 @@ pub fn patterns_datapackage(resources: &[Resource]) -> Value {
     })
 }
 
+/// The files `succession compare` writes: `compare.csv` and
+/// `compare_timeseries.csv`, their descriptions saying what was compared
+/// (`what`: A, B and how they were paired).
+pub fn compare(what: &str) -> Vec<Resource> {
+    use crate::study::compare::{COLUMNS, TIMESERIES_COLUMNS};
+    let fields = |columns: &[Column]| columns.iter().map(Column::field).collect::<Vec<_>>();
+    vec![
+        Resource {
+            path: "compare.csv".into(),
+            description: format!(
+                "one row per summary figure of runs.csv: the difference B − A; {what}"
+            ),
+            fields: fields(&COLUMNS),
+            primary_key: vec!["figure"],
+        },
+        Resource {
+            path: "compare_timeseries.csv".into(),
+            description: format!(
+                "one row per year: the difference B − A of capacity_mean (timeseries.csv); {what}"
+            ),
+            fields: fields(&TIMESERIES_COLUMNS),
+            primary_key: vec!["year"],
+        },
+    ]
+}
+
+/// The Data Package descriptor of the files of `succession compare`.
+pub fn compare_datapackage(resources: &[Resource]) -> Value {
+    json!({
+        "profile": "tabular-data-package",
+        "name": "succession-compare",
+        "title": "succession compare folder",
+        "description": "The CSV files of `succession compare` (see README.md); an empty cell is an undefined value, never 0.",
+        "resources": resources.iter().map(Resource::to_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The README table of `compare.csv` columns.
+pub fn compare_table() -> String {
+    markdown_table(&crate::study::compare::COLUMNS)
+}
+
 /// The Data Package descriptor of `resources`.
 pub fn datapackage(resources: &[Resource]) -> Value {
     json!({
@@ -358,11 +413,17 @@ fn csv_files(dir: &Path) -> Result<Vec<String>> {
         }
     }
     rosters.sort();
-    let mut files: Vec<String> = ["timeseries.csv", "runs.csv", "summary.csv", "points.csv"]
-        .into_iter()
-        .filter(|name| dir.join(name).is_file())
-        .map(String::from)
-        .collect();
+    let mut files: Vec<String> = [
+        "timeseries.csv",
+        "runs.csv",
+        "summary.csv",
+        "points.csv",
+        "sensitivity.csv",
+    ]
+    .into_iter()
+    .filter(|name| dir.join(name).is_file())
+    .map(String::from)
+    .collect();
     files.extend(rosters.into_iter().map(|(_, name)| name));
     Ok(files)
 }

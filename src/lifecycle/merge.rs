@@ -10,8 +10,9 @@ use crate::folder::lock::FolderLock;
 use crate::folder::manifest::{Manifest, Status};
 use crate::folder::merge::ShardSet;
 use crate::folder::output::{self, RunFolder};
+use crate::scenario::Sensitivity;
 use crate::study::ensemble::RunRecord;
-use crate::study::sweep::Design;
+use crate::study::sweep::{Design, Level};
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -62,7 +63,7 @@ pub fn merge(request: &MergeRequest) -> Result<usize> {
 
 /// Writes the merged files of `shards` into `folder`: the manifest first
 /// (`running`), the data files, those that follow, the manifest complete.
-fn merge_into(shards: &ShardSet, design: &Design, folder: &RunFolder) -> Result<()> {
+fn merge_into(shards: &ShardSet, design: &Design<Level>, folder: &RunFolder) -> Result<()> {
     let started_at = Instant::now();
     let first = &shards.manifests[0];
     let mut runs: Vec<RunRecord> = shards
@@ -91,7 +92,20 @@ fn merge_into(shards: &ShardSet, design: &Design, folder: &RunFolder) -> Result<
     for kind in output::part_kinds(&first.snapshots) {
         shards.interleave(&output::data_file(&kind), folder)?;
     }
-    write_after_assembly(folder, design, true)?;
+    // The shards hold one scenario (ShardSet::open checks their identities);
+    // its identity is the resolved scenario without `replicates`.
+    let scenario = &first.identity.scenario;
+    let unreadable =
+        |what: &str| Error::Runtime(format!("the shards' manifest: {what} unreadable"));
+    let analysis: Option<Sensitivity> = match scenario.get("sensitivity") {
+        Some(v) => serde_json::from_value(v.clone()).map_err(|_| unreadable("sensitivity"))?,
+        None => None,
+    };
+    let seed = scenario
+        .get("seed")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| unreadable("seed"))?;
+    write_after_assembly(folder, design, true, analysis.as_ref().map(|a| (a, seed)))?;
     write_after_manifest(folder)?;
     merged.status = Status::Complete;
     merged.finished = Some(timestamp());

@@ -1,7 +1,8 @@
 //! The study lifecycle: a [`Study`] run into a run folder in a [`Mode`]
 //! ([`run`]), a shard set merged into one folder ([`merge`]), a calibration
 //! (base and variant runs, then the report: [`calibrate`]), a calibration
-//! search (ABC-SMC generations of sweeps: [`search`]).
+//! search (ABC-SMC generations of sweeps: [`search`]), the difference of
+//! two points or run folders ([`compare`]).
 //!
 //! This is the layer that decides: whether a folder may be created,
 //! replaced or resumed, what is left to run, what the manifest says at each
@@ -11,12 +12,14 @@
 
 pub mod calibrate;
 pub mod claim;
+pub mod compare;
 pub mod merge;
 pub mod patterns;
 pub mod run;
 pub mod search;
 
 pub use calibrate::{CalibrationRequest, calibrate};
+pub use compare::{CompareOutcome, CompareRequest, compare};
 pub use merge::{MergeRequest, merge};
 pub use patterns::{PatternsOutcome, PatternsRequest, patterns};
 pub use run::{RunOutcome, RunRequest, run, run_study};
@@ -26,9 +29,10 @@ use crate::chart::{self, ChartOptions};
 use crate::folder::lock::FolderLock;
 use crate::folder::output::RunFolder;
 use crate::folder::schema;
+use crate::scenario::Sensitivity;
 use crate::study::Study;
 use crate::study::ensemble::{self, Estimate};
-use crate::study::sweep::Design;
+use crate::study::sweep::{Design, Level};
 use crate::{Error, Result};
 use std::time::SystemTime;
 
@@ -96,9 +100,19 @@ pub fn human_bytes(bytes: u64) -> String {
 /// manifest says complete: the one list the run and the merge share.
 /// `summary.csv` summarises a whole study, so a shard has none;
 /// `datapackage.json` describes whatever CSV the folder then holds.
-fn write_after_assembly(folder: &RunFolder, design: &Design, whole: bool) -> Result<()> {
+/// A `[sensitivity]` study's indices (`analysis`, with the scenario seed)
+/// need the whole design, so a shard has none either.
+fn write_after_assembly(
+    folder: &RunFolder,
+    design: &Design<Level>,
+    whole: bool,
+    analysis: Option<(&Sensitivity, u64)>,
+) -> Result<()> {
     if whole {
         folder.write_summary(design)?;
+        if let Some((analysis, seed)) = analysis {
+            folder.write_sensitivity(design, analysis, seed)?;
+        }
     }
     schema::write_datapackage(&folder.dir)
 }

@@ -206,7 +206,13 @@ pub fn run_study(
                 return Err(interrupted(request, &folder));
             }
             manifest.checksums = folder.assemble_study(study)?;
-            write_after_assembly(&folder, &study.design, shard.is_none())?;
+            let analysis = study.scenario.sensitivity.as_ref();
+            write_after_assembly(
+                &folder,
+                &study.design,
+                shard.is_none(),
+                analysis.map(|a| (a, study.scenario.seed)),
+            )?;
             Ok(finished)
         });
     progress.finish();

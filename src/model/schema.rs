@@ -14,6 +14,8 @@ pub enum FieldType {
     Number,
     /// Text (names of kinds, cohorts, channels).
     String,
+    /// `true` or `false` (a swept boolean parameter).
+    Boolean,
 }
 
 impl FieldType {
@@ -23,6 +25,7 @@ impl FieldType {
             FieldType::Integer => "integer",
             FieldType::Number => "number",
             FieldType::String => "string",
+            FieldType::Boolean => "boolean",
         }
     }
 }
@@ -35,8 +38,8 @@ impl FieldType {
 /// point: a whole value gets `.0` (`0.0`, `1.0`), so a reader that infers
 /// types from the first rows infers a float. An `Integer` (a count, year or
 /// index, held as `f64` by a row of metrics) is written without one. A
-/// `String` column holds no numbers; a value given for one is written as a
-/// `Number`. An undefined value is an empty cell, which the writers write
+/// `String` (or `Boolean`) column holds no numbers; a value given for one
+/// is written as a `Number`. An undefined value is an empty cell, which the writers write
 /// themselves (`Option::None`), never through this.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Cell(pub FieldType, pub f64);
@@ -50,8 +53,10 @@ impl std::fmt::Display for Cell {
                 debug_assert!(whole, "an integer column's value {value} is not whole");
                 write!(f, "{value}")
             }
-            FieldType::Number | FieldType::String if whole => write!(f, "{value}.0"),
-            FieldType::Number | FieldType::String => write!(f, "{value}"),
+            FieldType::Number | FieldType::String | FieldType::Boolean if whole => {
+                write!(f, "{value}.0")
+            }
+            FieldType::Number | FieldType::String | FieldType::Boolean => write!(f, "{value}"),
         }
     }
 }

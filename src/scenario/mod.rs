@@ -224,6 +224,14 @@ impl Source {
     }
 }
 
+/// The type of the values a sweep gives `path`, the type of its column in
+/// `points.csv` and `summary.csv`: `String` for a string parameter with a
+/// fixed set of words (`elections.rule`), `Boolean` for a boolean one
+/// (`elections.enabled`), `Number` for every other path.
+pub fn swept_type(path: &str) -> crate::model::schema::FieldType {
+    paths::swept_type(path)
+}
+
 /// Resolves scenario text (no `extends`) over the registry's built-in
 /// defaults, so that test scenarios restate no default by hand; `file` names
 /// the text in errors.
@@ -477,7 +485,10 @@ fn defaults() -> Node {
         let registry::DefaultValue::Toml(text) = param.default else {
             continue;
         };
-        if param.path.starts_with("channels.") || param.path.starts_with("sweep.") {
+        if ["channels.", "sweep.", "sensitivity."]
+            .iter()
+            .any(|p| param.path.starts_with(p))
+        {
             continue;
         }
         let segs: Vec<&str> = param.path.split('.').collect();

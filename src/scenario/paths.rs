@@ -10,6 +10,7 @@
 use super::node::{Node, Origin, Value};
 use super::registry::{self, ParamKind};
 use crate::model::params::Kind;
+use crate::model::schema::FieldType;
 
 /// What an override set, so that sweeps can be restricted to numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +89,95 @@ pub(crate) fn apply(root: &mut Node, path: &str, value: Node) -> Result<Leaf, St
 pub(crate) fn is_numeric(root: &Node, path: &str) -> bool {
     let probe = Node::new(Value::Float(1.0), Origin::Default);
     !path.starts_with("sweep.") && apply(&mut root.clone(), path, probe) == Ok(Leaf::Numeric)
+}
+
+/// What a sweep may give a path: numbers (ranges or lists), or a list of
+/// levels of a categorical factor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SweepKind {
+    /// A numeric leaf ([`is_numeric`]).
+    Numbers,
+    /// A string parameter with a fixed set of words (an enum, or a
+    /// channel's cohort by name).
+    Words(&'static [&'static str]),
+    /// A boolean parameter.
+    Bools,
+}
+
+/// Categorical parameters a sweep may not vary, and why.
+const NOT_SWEPT: &[(&str, &str)] = &[
+    ("seeds", "it says how all the points share random numbers"),
+    (
+        "channels.*.enabled",
+        "every point of a sweep has the same channels, and so the same columns",
+    ),
+    (
+        "channels.*.new",
+        "it only silences a warning about the channel's name",
+    ),
+];
+
+/// What a sweep may give `path` in `root`; the error is the message of an
+/// [`crate::Error::input`] about the sweep's entry for `path`.
+pub(crate) fn sweep_kind(root: &Node, path: &str) -> Result<SweepKind, String> {
+    if is_numeric(root, path) {
+        return Ok(SweepKind::Numbers);
+    }
+    let probe = Node::new(Value::Float(1.0), Origin::Default);
+    if let Err(why) = apply(&mut root.clone(), path, probe) {
+        return Err(format!("`{path}`: {why}"));
+    }
+    let segs: Vec<&str> = path.split('.').collect();
+    let not_swept = || {
+        format!(
+            "`{path}` is not a value a sweep can set (a sweep sets numbers, booleans and the words of a parameter with a fixed set of values)"
+        )
+    };
+    let Some((param, n)) = registry::find_param(&segs) else {
+        return Err(not_swept());
+    };
+    if n != segs.len() || path.starts_with("sweep.") || path.starts_with("sensitivity.") {
+        return Err(not_swept());
+    }
+    if let Some((_, why)) = NOT_SWEPT.iter().find(|(p, _)| *p == param.path) {
+        return Err(format!("`{path}` is not a value a sweep can set: {why}"));
+    }
+    match param.kind {
+        ParamKind::Enum(words) => Ok(SweepKind::Words(words)),
+        ParamKind::CohortRule => Ok(SweepKind::Words(registry::COHORTS)),
+        ParamKind::Bool => Ok(SweepKind::Bools),
+        _ => Err(not_swept()),
+    }
+}
+
+/// The type of the values a sweep gives `path` (the type of its column in
+/// `points.csv` and `summary.csv`): text for a string parameter, a boolean
+/// for a boolean one, else a number.
+pub(crate) fn swept_type(path: &str) -> FieldType {
+    let segs: Vec<&str> = path.split('.').collect();
+    match registry::find_param(&segs) {
+        Some((param, n)) if n == segs.len() => match param.kind {
+            ParamKind::Enum(_) | ParamKind::CohortRule => FieldType::String,
+            ParamKind::Bool => FieldType::Boolean,
+            _ => FieldType::Number,
+        },
+        _ => FieldType::Number,
+    }
+}
+
+/// The registry's own copy of `text`, if it is a word of a string
+/// parameter with a fixed set of values (a sweep's level read back).
+pub(crate) fn word(text: &str) -> Option<&'static str> {
+    registry::PARAMS
+        .iter()
+        .filter_map(|p| match p.kind {
+            ParamKind::Enum(words) => Some(words),
+            ParamKind::CohortRule => Some(registry::COHORTS),
+            _ => None,
+        })
+        .flatten()
+        .copied()
+        .find(|w| *w == text)
 }
 
 fn channel_exists(root: &Node, name: &str) -> bool {

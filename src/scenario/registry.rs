@@ -150,6 +150,8 @@ pub(crate) enum ParamKind {
     YearPair,
     /// The table of swept paths and their values.
     SweepParameters,
+    /// A list of names (strings).
+    Names,
 }
 
 impl ParamKind {
@@ -197,6 +199,7 @@ impl ParamKind {
             ParamKind::Path => "path, relative to the file".into(),
             ParamKind::YearPair => "[first_year, last_year]".into(),
             ParamKind::SweepParameters => "path = [values] or { from, to, steps }".into(),
+            ParamKind::Names => "list of names".into(),
         }
     }
 }
@@ -250,6 +253,7 @@ pub(crate) const SECTIONS: &[&str] = &[
     "channels.*.shock",
     "init",
     "sweep",
+    "sensitivity",
 ];
 
 /// The cohort names of `channels.<name>.cohort`.
@@ -260,6 +264,8 @@ pub(crate) const SUPPLY_MODES: &[&str] = &["per_vacancy", "pool"];
 pub(crate) const ELECTION_RULES: &[&str] = &["seat", "committee"];
 /// The sweep methods.
 pub(crate) const SWEEP_METHODS: &[&str] = &["grid", "zip", "random", "lhs", "table"];
+/// The sensitivity methods.
+pub(crate) const SENSITIVITY_METHODS: &[&str] = &["sobol", "morris"];
 
 /// Years are bounded only to keep arithmetic on them far from overflow.
 const YEAR_MIN: i64 = -100_000;
@@ -409,6 +415,12 @@ pub(crate) static PARAMS: &[Param] = &[
     note("sweep.samples", COUNT, "(none)", "points", "number of points for random and lhs"),
     note("sweep.table", ParamKind::Path, "(none)", "", "CSV of points for the table method"),
     note("sweep.parameters", ParamKind::SweepParameters, "(none)", "", "swept paths and their values, in order"),
+    note("sensitivity.method", Enum(SENSITIVITY_METHODS), "\"sobol\"", "", "global sensitivity analysis: Sobol' indices (Saltelli) or Morris elementary effects"),
+    note("sensitivity.samples", COUNT, "(none)", "", "sobol: base samples N (N (k + 2) points); morris: trajectories r (r (k + 1) points)"),
+    note("sensitivity.levels", COUNT, "4", "levels", "morris: levels p of the grid (even)"),
+    note("sensitivity.bootstrap", COUNT, "1000", "resamples", "bootstrap resamples for the 95% intervals of the indices"),
+    note("sensitivity.figures", ParamKind::Names, "(every summary figure)", "", "the summary figures analysed"),
+    note("sensitivity.parameters", ParamKind::SweepParameters, "(none)", "", "varied paths and their ranges { from, to }, in order"),
 ];
 
 /// Whether the dotted `pattern` (with `*` for any one key) matches `segs`.
@@ -440,7 +452,8 @@ pub(crate) fn is_section<S: AsRef<str>>(segs: &[S]) -> bool {
 
 /// Whether a table at `segs` is merged key by key under `extends`.
 pub(crate) fn merges<S: AsRef<str>>(segs: &[S]) -> bool {
-    segs.is_empty() || (is_section(segs) && !matches("sweep", segs))
+    segs.is_empty()
+        || (is_section(segs) && !matches("sweep", segs) && !matches("sensitivity", segs))
 }
 
 /// The keys allowed directly under the table at `prefix`, for suggestions.

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value as Plain};
 
 use super::node::{Entry, Node, Origin, Value};
-use super::paths;
+use super::paths::{self, SweepKind};
 use super::registry::{
     self, Bounds, DefaultValue, DistKind, NONNEG, POSITIVE, Param, ParamKind, UNIT,
 };
@@ -80,6 +80,7 @@ pub(crate) fn scenario(root: &Node, file: &str) -> Result<Scenario> {
         Error::Runtime(format!("the registry and the typed scenario disagree: {e}"))
     })?;
     scenario.sweep = r.sweep()?;
+    scenario.sensitivity = r.sensitivity()?;
     Ok(scenario)
 }
 
@@ -89,7 +90,8 @@ pub(crate) fn scenario(root: &Node, file: &str) -> Result<Scenario> {
 fn is_scenario_wide(param: &Param) -> bool {
     !(param.path == "extends"
         || param.path.starts_with("channels.")
-        || param.path.starts_with("sweep."))
+        || param.path.starts_with("sweep.")
+        || param.path.starts_with("sensitivity."))
 }
 
 /// A value as the plain tree holds it (the serde form of its typed field).
@@ -150,7 +152,9 @@ fn check_value(node: &Node, key: &str, kind: ParamKind) -> Result<Plain> {
         ParamKind::Text => Plain::from(string(node, key)?),
         ParamKind::Path => plain(file_path(node, key)?),
         ParamKind::YearPair => plain(year_pair(node, key)?),
-        ParamKind::SweepParameters => unreachable!("{key}: the sweep is resolved on its own"),
+        ParamKind::SweepParameters | ParamKind::Names => {
+            unreachable!("{key}: the sweep and the sensitivity are resolved on their own")
+        }
     })
 }
 
@@ -485,15 +489,13 @@ impl Reader<'_> {
             };
             for entry in entries {
                 let key = format!("sweep.parameters.{:?}", entry.key);
-                if !paths::is_numeric(self.root, &entry.key) {
-                    let probe = Node::new(Value::Float(1.0), Origin::Default);
-                    let why = match paths::apply(&mut self.root.clone(), &entry.key, probe) {
-                        Err(why) => format!("`{}`: {why}", entry.key),
-                        Ok(_) => format!("`{}` is not a number a sweep can set", entry.key),
-                    };
-                    return Err(err(&entry.key_origin, &key, why));
-                }
-                parameters.push((entry.key.clone(), sweep_values(&entry.node, &key, &method)?));
+                let kind = paths::sweep_kind(self.root, &entry.key)
+                    .map_err(|why| err(&entry.key_origin, &key, why))?;
+                let values = match kind {
+                    SweepKind::Numbers => sweep_values(&entry.node, &key, &method)?,
+                    categorical => levels(entry, &key, &method, categorical)?,
+                };
+                parameters.push((entry.key.clone(), values));
             }
         }
         let at_sweep = |field: &str| node.entry(field).map_or(&node.origin, |e| &e.key_origin);
@@ -586,6 +588,291 @@ impl Reader<'_> {
     }
 }
 
+impl Reader<'_> {
+    /// `[sensitivity]`: the method and its sizes, the figures analysed and
+    /// the varied paths with their ranges. Sizes are refused here where a
+    /// method cannot work with them (MODEL.md section 6).
+    fn sensitivity(&self) -> Result<Option<Sensitivity>> {
+        let Some(node) = self.root.get("sensitivity") else {
+            return Ok(None);
+        };
+        if self.root.entry("sweep").is_some() {
+            // The table's own position: with `extends`, its key may be the
+            // parent's while the table is the child's.
+            return Err(err(
+                &node.origin,
+                "sensitivity",
+                "a scenario holds [sweep] or [sensitivity], not both (a sensitivity analysis makes its own design)",
+            ));
+        }
+        let at = |field: &str| node.entry(field).map_or(&node.origin, |e| &e.key_origin);
+        let method = match node.get("method") {
+            Some(n) => choice(n, "sensitivity.method", registry::SENSITIVITY_METHODS)?.to_string(),
+            None => "sobol".to_string(),
+        };
+        let sobol = method == "sobol";
+        let samples = match node.get("samples") {
+            Some(n) => integer(n, "sensitivity.samples", 2, i64::from(u32::MAX))? as u32,
+            None => {
+                return Err(err(
+                    at("method"),
+                    "sensitivity.samples",
+                    if sobol {
+                        "method \"sobol\" needs `samples`, the base samples N (>= 2; N (k + 2) points)"
+                    } else {
+                        "method \"morris\" needs `samples`, the trajectories r (>= 2; r (k + 1) points)"
+                    },
+                ));
+            }
+        };
+        if sobol && samples > MAX_SOBOL_SAMPLES {
+            return Err(err(
+                &node.get("samples").expect("read above").origin,
+                "sensitivity.samples",
+                format!(
+                    "the Sobol' sequence has {MAX_SOBOL_SAMPLES} points at most; N = {samples} is more"
+                ),
+            ));
+        }
+        let levels = match (node.get("levels"), sobol) {
+            (Some(_), true) => {
+                return Err(err(
+                    at("levels"),
+                    "sensitivity.levels",
+                    "`levels` applies only to method \"morris\"",
+                ));
+            }
+            (Some(n), false) => {
+                let levels = integer(n, "sensitivity.levels", 2, 1000)? as u32;
+                if !levels.is_multiple_of(2) {
+                    return Err(err(
+                        &n.origin,
+                        "sensitivity.levels",
+                        format!(
+                            "{levels} levels: Morris' step p / (2 (p - 1)) stays on the grid only for an even p"
+                        ),
+                    ));
+                }
+                levels
+            }
+            (None, _) => 4,
+        };
+        let bootstrap = node
+            .get("bootstrap")
+            .map(|n| integer(n, "sensitivity.bootstrap", 1, 100_000).map(|b| b as u32))
+            .transpose()?
+            .unwrap_or(1000);
+        let figures = match node.get("figures") {
+            None => crate::study::summary::FIGURES
+                .iter()
+                .map(|f| f.name.to_string())
+                .collect(),
+            Some(n) => {
+                let Value::Array(items) = &n.value else {
+                    return Err(err(
+                        &n.origin,
+                        "sensitivity.figures",
+                        format!(
+                            "expected a list of summary figure names, found {}",
+                            n.describe()
+                        ),
+                    ));
+                };
+                if items.is_empty() {
+                    return Err(err(
+                        &n.origin,
+                        "sensitivity.figures",
+                        "the list of figures is empty",
+                    ));
+                }
+                let names: Vec<&str> = crate::study::summary::FIGURES
+                    .iter()
+                    .map(|f| f.name)
+                    .collect();
+                let mut figures: Vec<String> = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let key = format!("sensitivity.figures.{i}");
+                    let figure = choice(item, &key, &names)?.to_string();
+                    if figures.contains(&figure) {
+                        return Err(err(
+                            &item.origin,
+                            &key,
+                            format!("`{figure}` is listed twice"),
+                        ));
+                    }
+                    figures.push(figure);
+                }
+                figures
+            }
+        };
+        let Some(params) = node.get("parameters") else {
+            return Err(err(
+                at("method"),
+                "sensitivity.parameters",
+                "a sensitivity analysis needs at least one parameter in [sensitivity.parameters]",
+            ));
+        };
+        let Some(entries) = params.entries() else {
+            return Err(err(
+                &params.origin,
+                "sensitivity.parameters",
+                format!(
+                    "expected a table of path = {{ from, to }}, found {}",
+                    params.describe()
+                ),
+            ));
+        };
+        let mut parameters = Vec::new();
+        for entry in entries {
+            let key = format!("sensitivity.parameters.{:?}", entry.key);
+            if !paths::is_numeric(self.root, &entry.key) {
+                let probe = Node::new(Value::Float(1.0), Origin::Default);
+                let why = match paths::apply(&mut self.root.clone(), &entry.key, probe) {
+                    Err(why) => format!("`{}`: {why}", entry.key),
+                    Ok(_) => format!(
+                        "`{}` is not a number a sensitivity analysis can vary (Sobol and Morris vary numbers only)",
+                        entry.key
+                    ),
+                };
+                return Err(err(&entry.key_origin, &key, why));
+            }
+            parameters.push((entry.key.clone(), sensitivity_range(&entry.node, &key)?));
+        }
+        if parameters.is_empty() {
+            return Err(err(
+                &params.origin,
+                "sensitivity.parameters",
+                "a sensitivity analysis needs at least one parameter",
+            ));
+        }
+        if sobol && parameters.len() > MAX_SOBOL_PARAMETERS {
+            return Err(err(
+                &params.origin,
+                "sensitivity.parameters",
+                format!(
+                    "{} parameters: the Sobol' sequence has {} dimensions, so Saltelli's scheme takes {MAX_SOBOL_PARAMETERS} parameters at most",
+                    parameters.len(),
+                    2 * MAX_SOBOL_PARAMETERS
+                ),
+            ));
+        }
+        Ok(Some(Sensitivity {
+            method,
+            samples,
+            levels,
+            bootstrap,
+            figures,
+            parameters,
+        }))
+    }
+}
+
+/// The most base samples of a Sobol design (the sequence's length).
+pub(crate) const MAX_SOBOL_SAMPLES: u32 = 1 << 16;
+/// The most parameters of a Sobol design (two dimensions each).
+pub(crate) const MAX_SOBOL_PARAMETERS: usize = 128;
+
+/// A sensitivity parameter's `{ from, to }`, from < to.
+fn sensitivity_range(node: &Node, key: &str) -> Result<SweepValues> {
+    let Some(entries) = node.entries() else {
+        return Err(err(
+            &node.origin,
+            key,
+            format!(
+                "expected {{ from = .., to = .. }}, found {}",
+                node.describe()
+            ),
+        ));
+    };
+    for entry in entries {
+        if !["from", "to"].contains(&entry.key.as_str()) {
+            return Err(err(
+                &entry.key_origin,
+                &format!("{key}.{}", entry.key),
+                "unknown key in a range (expected from and to)",
+            ));
+        }
+    }
+    let get = |field: &str| {
+        node.get(field)
+            .ok_or_else(|| err(&node.origin, key, format!("a range needs `{field}`")))
+    };
+    let from = number(get("from")?, &format!("{key}.from"))?;
+    let to_node = get("to")?;
+    let to = number(to_node, &format!("{key}.to"))?;
+    if to <= from {
+        return Err(err(
+            &to_node.origin,
+            &format!("{key}.to"),
+            format!("{to} is not above from = {from}: a sensitivity range needs from < to"),
+        ));
+    }
+    Ok(SweepValues::Range {
+        from,
+        to,
+        steps: None,
+    })
+}
+
+/// The values of a categorical sweep parameter (`entry`, of `kind`): a
+/// non-empty list of the parameter's words or of booleans, each item
+/// checked as any value of the parameter is; random and lhs sample
+/// numbers, so they refuse it (a table's parameters are refused later, as
+/// numeric ones are).
+fn levels(entry: &Entry, key: &str, method: &str, kind: SweepKind) -> Result<SweepValues> {
+    let path = &entry.key;
+    let what = match kind {
+        SweepKind::Bools => "a boolean",
+        _ => "a string",
+    };
+    if matches!(method, "random" | "lhs") {
+        return Err(err(
+            &entry.key_origin,
+            key,
+            format!(
+                "method \"{method}\" samples a range of numbers; `{path}` is {what} path: use grid or zip"
+            ),
+        ));
+    }
+    let node = &entry.node;
+    let Value::Array(items) = &node.value else {
+        let expected = match kind {
+            SweepKind::Words(words) => format!(
+                "a list of its values ({})",
+                words
+                    .iter()
+                    .map(|w| format!("\"{w}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            _ => "a list of its values ([true, false])".to_string(),
+        };
+        return Err(err(
+            &node.origin,
+            key,
+            format!(
+                "`{path}` is {what} path: expected {expected}, found {}",
+                node.describe()
+            ),
+        ));
+    };
+    if items.is_empty() {
+        return Err(err(&node.origin, key, "the list of values is empty"));
+    }
+    let values = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let key = format!("{key}.{i}");
+            match kind {
+                SweepKind::Words(words) => choice(item, &key, words).map(Level::Text),
+                _ => boolean(item, &key).map(Level::Bool),
+            }
+        })
+        .collect::<Result<_>>()?;
+    Ok(SweepValues::List(values))
+}
+
 fn sweep_values(node: &Node, key: &str, method: &str) -> Result<SweepValues> {
     let random = method == "random" || method == "lhs";
     match &node.value {
@@ -605,7 +892,7 @@ fn sweep_values(node: &Node, key: &str, method: &str) -> Result<SweepValues> {
             let values = items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| number(item, &format!("{key}.{i}")))
+                .map(|(i, item)| number(item, &format!("{key}.{i}")).map(Level::Number))
                 .collect::<Result<_>>()?;
             Ok(SweepValues::List(values))
         }

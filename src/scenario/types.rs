@@ -54,11 +54,87 @@ pub struct Init {
     pub roster: Option<std::path::PathBuf>,
 }
 
+/// One value of a swept parameter: a number, or a level of a categorical
+/// factor (a string parameter's word, e.g. `elections.rule = "committee"`,
+/// or a boolean parameter's `true` or `false`). Serialised as the bare
+/// JSON number, string or boolean, so a numeric design reads and writes
+/// exactly as a list of numbers does.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Level {
+    /// A number, for a numeric path.
+    Number(f64),
+    /// One of the words a string parameter allows (the registry's own, so
+    /// a design holds no text of its own).
+    Text(&'static str),
+    /// `true` or `false`, for a boolean path.
+    Bool(bool),
+}
+
+impl Level {
+    /// The value as a `--set` override writes it (TOML): a number as Rust
+    /// writes it, a word quoted, `true` or `false`.
+    pub fn toml(self) -> String {
+        match self {
+            Level::Text(word) => format!("\"{word}\""),
+            other => other.to_string(),
+        }
+    }
+
+    /// The number, for a numeric path's value.
+    pub fn number(self) -> Option<f64> {
+        match self {
+            Level::Number(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl From<f64> for Level {
+    fn from(v: f64) -> Level {
+        Level::Number(v)
+    }
+}
+
+/// As a message or a label shows it: a number as Rust writes it (`0.5`,
+/// `2`), a word bare, `true` or `false`.
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Level::Number(v) => write!(f, "{v}"),
+            Level::Text(word) => f.write_str(word),
+            Level::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Level, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Number(f64),
+            Text(String),
+            Bool(bool),
+        }
+        Ok(match Written::deserialize(deserializer)? {
+            Written::Number(v) => Level::Number(v),
+            Written::Bool(b) => Level::Bool(b),
+            Written::Text(text) => Level::Text(super::paths::word(&text).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "{text:?} is no value of a string parameter a sweep can set"
+                ))
+            })?),
+        })
+    }
+}
+
 /// A range of values for a swept parameter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SweepValues {
-    /// Explicit values.
-    List(Vec<f64>),
+    /// Explicit values: numbers, or (grid and zip) the words or booleans
+    /// of a categorical parameter.
+    List(Vec<Level>),
     /// `{ from, to, steps }` (grid: `steps` values, both ends included;
     /// random and lhs: the interval `[from, to]`).
     Range {
@@ -82,6 +158,27 @@ pub struct Sweep {
     /// CSV of points for `table`.
     pub table: Option<std::path::PathBuf>,
     /// Swept paths, in the order given, with their values.
+    pub parameters: Vec<(String, SweepValues)>,
+}
+
+/// `[sensitivity]` as written (the design and the indices are the
+/// sensitivity module's).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sensitivity {
+    /// sobol | morris.
+    pub method: String,
+    /// Sobol: the base samples N (N (k + 2) points); Morris: the
+    /// trajectories r (r (k + 1) points).
+    pub samples: u32,
+    /// Morris: the levels p of the grid (even, at least 2).
+    pub levels: u32,
+    /// Bootstrap resamples for the intervals.
+    pub bootstrap: u32,
+    /// The summary figures analysed (every one when the file gives none).
+    pub figures: Vec<String>,
+    /// The varied paths, in the order given, with their ranges
+    /// ([`SweepValues::Range`] without `steps`).
     pub parameters: Vec<(String, SweepValues)>,
 }
 
@@ -139,6 +236,11 @@ pub struct Scenario {
     pub init: Init,
     /// `[sweep]`, if any.
     pub sweep: Option<Sweep>,
+    /// `[sensitivity]`, if any (never with `[sweep]`). Left out of the
+    /// serialised scenario when absent, so the identity of a folder written
+    /// before the field existed still equals a fresh one (`--resume`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<Sensitivity>,
 }
 
 impl Scenario {

@@ -119,17 +119,29 @@ fn value(kind: ParamKind, v: &Plain) -> String {
             let (first, last): (i64, i64) = typed(v);
             format!("[{first}, {last}]")
         }
+        ParamKind::Names => {
+            let names: Vec<String> = typed::<Vec<String>>(v).iter().map(|n| quote(n)).collect();
+            format!("[{}]", names.join(", "))
+        }
         ParamKind::SweepParameters => unreachable!("written as its own table"),
     }
 }
 
-/// `[sweep.parameters]`, one swept path a line, in the order given.
-fn sweep_parameters(parameters: &[(String, SweepValues)]) -> String {
-    let mut out = String::from("\n[sweep.parameters]\n");
+/// `[<section>.parameters]` (`sweep` or `sensitivity`), one path a line,
+/// in the order given.
+fn sweep_parameters(section: &str, parameters: &[(String, SweepValues)]) -> String {
+    let mut out = format!("\n[{section}.parameters]\n");
     for (name, values) in parameters {
         let values = match values {
             SweepValues::List(list) => {
-                let items: Vec<String> = list.iter().map(|v| float(*v)).collect();
+                let items: Vec<String> = list
+                    .iter()
+                    .map(|v| match *v {
+                        Level::Number(v) => float(v),
+                        Level::Text(word) => quote(word),
+                        Level::Bool(b) => b.to_string(),
+                    })
+                    .collect();
                 format!("[{}]", items.join(", "))
             }
             SweepValues::Range { from, to, steps } => {
@@ -175,7 +187,7 @@ fn write_params(out: &mut String, tree: &Plain, params: &[(&str, ParamKind)], ne
             let parameters: Vec<(String, SweepValues)> = serde_json::from_value(v.clone())
                 .expect("the plain tree holds sweep parameters as their typed field serialised");
             if !parameters.is_empty() {
-                out.push_str(&sweep_parameters(&parameters));
+                out.push_str(&sweep_parameters(segs[0], &parameters));
             }
             continue;
         }

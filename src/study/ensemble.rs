@@ -14,8 +14,9 @@ use crate::model::schema::FieldType;
 use crate::model::{self, Community, Parameters, Plan, StreamKey, YearMetrics};
 use crate::scenario::roster::{self, Roster};
 use crate::scenario::{Override, Scenario, SeedMode, Source};
+use crate::study::sensitivity;
 use crate::study::summary;
-use crate::study::sweep::{self, Design};
+use crate::study::sweep::{self, Design, Level};
 use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -127,8 +128,9 @@ pub struct Study {
     pub overrides: Vec<Override>,
     /// The scenario as resolved with the overrides (before sweep values).
     pub scenario: Scenario,
-    /// The sweep's points (one empty point without a sweep).
-    pub design: Design,
+    /// The sweep's points (one empty point without a sweep): numbers, and
+    /// the levels of categorical factors.
+    pub design: Design<Level>,
     /// Where the design comes from, for error messages: the scenario file,
     /// or the `table` CSV.
     pub design_origin: String,
@@ -247,7 +249,11 @@ fn fit_to_roster(
 
 /// Refuses a `--set` override of a path the sweep sets at every point (the
 /// sweep's value would silently win), naming both.
-fn refuse_set_on_swept(source: &Source, overrides: &[Override], design: &Design) -> Result<()> {
+fn refuse_set_on_swept(
+    source: &Source,
+    overrides: &[Override],
+    design: &Design<Level>,
+) -> Result<()> {
     for o in overrides {
         if let Some(path) = design.paths.iter().find(|p| o.touches(p)) {
             let at = source
@@ -289,14 +295,18 @@ impl Study {
                 )));
             }
         }
-        let design = match &scenario.sweep {
-            Some(sweep) => {
+        let design = match (&scenario.sweep, &scenario.sensitivity) {
+            (Some(sweep), _) => {
                 // Design errors (sizes, tables) are about the sweep as a
                 // whole: they point at its `method`, or its table.
                 let origin = source.origin_of(&overrides, "sweep.method");
                 sweep::design(sweep, scenario.seed, &origin)?
             }
-            None => Design::single(),
+            (None, Some(analysis)) => {
+                let origin = source.origin_of(&overrides, "sensitivity.method");
+                sensitivity::design(analysis, scenario.seed, &origin)?.into()
+            }
+            (None, None) => Design::single(),
         };
         refuse_set_on_swept(&source, &overrides, &design)?;
         let n_runs = (design.points.len() as u64).saturating_mul(u64::from(scenario.replicates));
@@ -371,11 +381,9 @@ impl Study {
                 .zip(values)
                 .map(|(path, value)| Override {
                     path: path.clone(),
-                    value: format_value(*value),
+                    value: value.toml(),
                     origin: match self.source.sweep_parameter_origin(path) {
-                        Some(at) => {
-                            format!("{at}: sweep point {point}: {path}={}", format_value(*value))
-                        }
+                        Some(at) => format!("{at}: sweep point {point}: {path}={value}"),
                         // A `table` design: the CSV names the path; line 1 is its header.
                         None => format!(
                             "{}:{}:{}: sweep point {point}: {path}={}",
@@ -387,7 +395,7 @@ impl Study {
                                 .iter()
                                 .position(|p| p == path)
                                 .unwrap_or(0),
-                            format_value(*value)
+                            value
                         ),
                     },
                 }),

@@ -7,8 +7,10 @@
 
 pub mod abc;
 pub mod calibration;
+pub mod compare;
 pub mod ensemble;
 pub mod patterns;
+pub mod sensitivity;
 pub mod summary;
 pub mod sweep;
 

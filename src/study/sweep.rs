@@ -11,10 +11,16 @@
 //!   one point, at a uniform position within it.
 //! - `table`: the rows of a CSV whose columns are scenario paths.
 //!
+//! A grid or zip also varies categorical factors: a string parameter over a
+//! list of its words, a boolean one over `true` and `false` (a [`Level`]
+//! each). The other methods, and every table, are numeric.
+//!
 //! Random designs draw from their own `ChaCha8Rng` keyed by the scenario
 //! seed and a domain tag, so the design is reproducible and independent of
 //! the runs' streams.
 
+use crate::model::schema::FieldType;
+pub use crate::scenario::Level;
 use crate::scenario::{Sweep, SweepValues};
 use crate::{Error, Result};
 use rand::seq::SliceRandom;
@@ -23,20 +29,37 @@ use rand_chacha::ChaCha8Rng;
 use std::path::Path;
 
 /// The points of a sweep: one value per swept path for each point.
+///
+/// `Design` alone holds numbers (a table, a search's generation, a
+/// sensitivity design); a study's design is a `Design<Level>`, whose
+/// values may also be the levels of categorical factors (grid and zip).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Design {
+pub struct Design<V = f64> {
     /// Swept scenario paths, in the order written (table: column order).
     pub paths: Vec<String>,
     /// `points[i][d]` is the value of `paths[d]` at point `i`.
-    pub points: Vec<Vec<f64>>,
+    pub points: Vec<Vec<V>>,
 }
 
-impl Design {
+impl<V> Design<V> {
     /// The design of a scenario without a sweep: one point, nothing varied.
-    pub fn single() -> Design {
+    pub fn single() -> Design<V> {
         Design {
             paths: Vec::new(),
             points: vec![Vec::new()],
+        }
+    }
+}
+
+impl From<Design> for Design<Level> {
+    fn from(design: Design) -> Design<Level> {
+        Design {
+            paths: design.paths,
+            points: design
+                .points
+                .into_iter()
+                .map(|point| point.into_iter().map(Level::Number).collect())
+                .collect(),
         }
     }
 }
@@ -67,7 +90,7 @@ fn planned_points(sweep: &Sweep) -> Option<u64> {
 
 /// The design of `sweep`, drawn (for `random` and `lhs`) from `seed`.
 /// `origin` names the scenario file for error messages.
-pub fn design(sweep: &Sweep, seed: u64, origin: &str) -> Result<Design> {
+pub fn design(sweep: &Sweep, seed: u64, origin: &str) -> Result<Design<Level>> {
     let error = |message: String| Error::BadInput(format!("{origin}: [sweep]: {message}"));
     let paths: Vec<String> = sweep.parameters.iter().map(|(p, _)| p.clone()).collect();
     if let Some(n) = planned_points(sweep)
@@ -129,18 +152,19 @@ pub fn design(sweep: &Sweep, seed: u64, origin: &str) -> Result<Design> {
                 })
                 .collect::<Result<Vec<_>>>()?;
             let mut rng = design_rng(seed);
-            if sweep.method == "random" {
+            let points = if sweep.method == "random" {
                 random_points(&ranges, samples as usize, &mut rng)
             } else {
                 latin_hypercube(&ranges, samples as usize, &mut rng)
-            }
+            };
+            return Ok(Design { paths, points }.into());
         }
         "table" => {
             let table = sweep
                 .table
                 .as_ref()
                 .ok_or_else(|| error("table needs `table = \"points.csv\"`".into()))?;
-            return read_table(table);
+            return read_table(table).map(Design::<Level>::from);
         }
         other => {
             return Err(error(format!(
@@ -161,7 +185,7 @@ fn design_rng(seed: u64) -> ChaCha8Rng {
 }
 
 /// Values of a grid or zip axis.
-fn listed_values(path: &str, values: &SweepValues) -> std::result::Result<Vec<f64>, String> {
+fn listed_values(path: &str, values: &SweepValues) -> std::result::Result<Vec<Level>, String> {
     match values {
         SweepValues::List(list) if list.is_empty() => Err(format!("`{path}` has no values")),
         SweepValues::List(list) => Ok(list.clone()),
@@ -169,7 +193,10 @@ fn listed_values(path: &str, values: &SweepValues) -> std::result::Result<Vec<f6
             from,
             to,
             steps: Some(steps),
-        } => Ok(linspace(*from, *to, *steps)),
+        } => Ok(linspace(*from, *to, *steps)
+            .into_iter()
+            .map(Level::Number)
+            .collect()),
         SweepValues::Range { steps: None, .. } => {
             Err(format!("`{path}`: a range on a grid or zip needs `steps`"))
         }
@@ -198,7 +225,7 @@ pub fn linspace(from: f64, to: f64, steps: u32) -> Vec<f64> {
 }
 
 /// The cartesian product, the first axis varying slowest.
-fn cartesian(axes: &[Vec<f64>]) -> Vec<Vec<f64>> {
+fn cartesian<T: Copy>(axes: &[Vec<T>]) -> Vec<Vec<T>> {
     axes.iter().fold(vec![Vec::new()], |points, axis| {
         points
             .iter()
@@ -267,6 +294,23 @@ pub fn read_table_from(input: impl std::io::Read, shown: &str) -> Result<Design>
             format!("{shown}:1:1"),
             "header",
             "every column must name a scenario path",
+        ));
+    }
+    if let Some((col, path)) = paths
+        .iter()
+        .enumerate()
+        .find(|(_, p)| crate::scenario::swept_type(p) != FieldType::Number)
+    {
+        let what = match crate::scenario::swept_type(path) {
+            FieldType::Boolean => "a boolean",
+            _ => "a string",
+        };
+        return Err(Error::input(
+            format!("{shown}:1:{}", col + 1),
+            path,
+            format!(
+                "a sweep table holds numbers; `{path}` is {what} path: vary it with method grid or zip"
+            ),
         ));
     }
     if let Some((col, path)) = paths
@@ -348,20 +392,30 @@ mod tests {
         SweepValues::Range { from, to, steps }
     }
 
+    fn list(values: &[f64]) -> SweepValues {
+        SweepValues::List(values.iter().copied().map(Level::Number).collect())
+    }
+
+    /// The points of a numeric design.
+    fn numbers(design: &Design<Level>) -> Vec<Vec<f64>> {
+        design
+            .points
+            .iter()
+            .map(|p| p.iter().map(|v| v.number().expect("a number")).collect())
+            .collect()
+    }
+
     #[test]
     fn grid_is_the_cartesian_product_first_parameter_slowest() {
         let s = sweep(
             "grid",
             None,
-            vec![
-                ("a", SweepValues::List(vec![1.0, 2.0])),
-                ("b", range(0.0, 1.0, Some(3))),
-            ],
+            vec![("a", list(&[1.0, 2.0])), ("b", range(0.0, 1.0, Some(3)))],
         );
         let d = design(&s, 1, "x.toml").unwrap();
         assert_eq!(d.paths, vec!["a", "b"]);
         assert_eq!(
-            d.points,
+            numbers(&d),
             vec![
                 vec![1.0, 0.0],
                 vec![1.0, 0.5],
@@ -387,22 +441,16 @@ mod tests {
         let s = sweep(
             "zip",
             None,
-            vec![
-                ("a", SweepValues::List(vec![1.0, 2.0])),
-                ("b", SweepValues::List(vec![3.0, 4.0])),
-            ],
+            vec![("a", list(&[1.0, 2.0])), ("b", list(&[3.0, 4.0]))],
         );
         assert_eq!(
-            design(&s, 1, "x").unwrap().points,
+            numbers(&design(&s, 1, "x").unwrap()),
             vec![vec![1.0, 3.0], vec![2.0, 4.0]]
         );
         let s = sweep(
             "zip",
             None,
-            vec![
-                ("a", SweepValues::List(vec![1.0, 2.0])),
-                ("b", SweepValues::List(vec![3.0])),
-            ],
+            vec![("a", list(&[1.0, 2.0])), ("b", list(&[3.0]))],
         );
         assert!(
             design(&s, 1, "x")
@@ -422,7 +470,7 @@ mod tests {
         let one = design(&s, 7, "x").unwrap();
         assert_eq!(one, design(&s, 7, "x").unwrap());
         assert_ne!(one, design(&s, 8, "x").unwrap());
-        for p in &one.points {
+        for p in numbers(&one) {
             assert!((0.0..=2.0).contains(&p[0]) && (-1.0..=1.0).contains(&p[1]));
         }
     }
@@ -446,11 +494,74 @@ mod tests {
             .enumerate()
         {
             let mut hits = vec![0; n as usize];
-            for p in &d.points {
+            for p in numbers(&d) {
                 let stratum = ((p[dim] - from) / (to - from) * f64::from(n)).floor() as usize;
                 hits[stratum.min(n as usize - 1)] += 1;
             }
             assert!(hits.iter().all(|&h| h == 1), "dimension {dim}: {hits:?}");
         }
+    }
+
+    #[test]
+    fn a_grid_crosses_categorical_levels_with_numbers_in_the_order_listed() {
+        let s = sweep(
+            "grid",
+            None,
+            vec![
+                (
+                    "elections.rule",
+                    SweepValues::List(vec![Level::Text("seat"), Level::Text("committee")]),
+                ),
+                (
+                    "elections.enabled",
+                    SweepValues::List(vec![Level::Bool(true), Level::Bool(false)]),
+                ),
+                ("mentoring.rate", list(&[0.0, 0.1])),
+            ],
+        );
+        let d = design(&s, 1, "x").unwrap();
+        assert_eq!(d.points.len(), 8);
+        assert_eq!(
+            d.points[0],
+            [Level::Text("seat"), Level::Bool(true), Level::Number(0.0)]
+        );
+        assert_eq!(
+            d.points[5],
+            [
+                Level::Text("committee"),
+                Level::Bool(true),
+                Level::Number(0.1)
+            ]
+        );
+        assert_eq!(
+            d.points[7],
+            [
+                Level::Text("committee"),
+                Level::Bool(false),
+                Level::Number(0.1)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_table_refuses_a_categorical_column() {
+        let text = "mentoring.rate,elections.rule\n0.1,1\n";
+        let e = read_table_from(text.as_bytes(), "t.csv")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "t.csv:1:2: elections.rule: a sweep table holds numbers; `elections.rule` is a string path: vary it with method grid or zip"
+        );
+    }
+
+    #[test]
+    fn a_numeric_design_becomes_a_design_of_numbers() {
+        let numeric = Design {
+            paths: vec!["a".to_string()],
+            points: vec![vec![0.5], vec![2.0]],
+        };
+        let levels: Design<Level> = numeric.into();
+        assert_eq!(numbers(&levels), vec![vec![0.5], vec![2.0]]);
     }
 }
