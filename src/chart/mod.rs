@@ -139,17 +139,10 @@ fn each_chart<T>(
 ) -> Result<Vec<T>> {
     // The time series is the one file every chart needs; report its absence
     // first, so an empty or wrong folder gets the most telling message.
-    if !dir.is_dir() {
-        let what = if dir.exists() {
-            "is not a folder"
-        } else {
-            "no such folder"
-        };
-        return Err(Error::BadInput(format!(
-            "{}: {what} (charts are drawn from a run folder written by `succession run`)",
-            dir.display()
-        )));
-    }
+    crate::folder::location::require_folder(
+        dir,
+        "charts are drawn from a run folder written by `succession run`",
+    )?;
     let timeseries_path = dir.join("timeseries.csv");
     if !timeseries_path.is_file() {
         return Err(Error::BadInput(format!(

@@ -146,6 +146,24 @@ fn shorten(path: &Path) -> String {
     shown
 }
 
+/// That `dir`, a folder the tool is asked to read, exists and is a folder;
+/// otherwise bad input naming it, with `reader` saying what reads it (e.g.
+/// "charts are drawn from a run folder written by `succession run`").
+pub fn require_folder(dir: &std::path::Path, reader: &str) -> crate::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let what = if dir.exists() {
+        "is not a folder"
+    } else {
+        "no such folder"
+    };
+    Err(crate::Error::BadInput(format!(
+        "{}: {what} ({reader})",
+        dir.display()
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,17 +91,10 @@ struct Folder {
 impl Folder {
     /// Opens a complete, whole run folder.
     fn open(dir: &Path) -> Result<Folder> {
-        if !dir.is_dir() {
-            let what = if dir.exists() {
-                "is not a folder"
-            } else {
-                "no such folder"
-            };
-            return Err(Error::BadInput(format!(
-                "{}: {what} (compare reads run folders written by `succession run`)",
-                dir.display()
-            )));
-        }
+        crate::folder::location::require_folder(
+            dir,
+            "compare reads run folders written by `succession run`",
+        )?;
         let lock = FolderLock::shared(dir)?;
         let manifest = Manifest::read(dir)?;
         if manifest.status != Status::Complete {

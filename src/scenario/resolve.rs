@@ -772,6 +772,40 @@ pub(crate) const MAX_SOBOL_SAMPLES: u32 = 1 << 16;
 /// The most parameters of a Sobol design (two dimensions each).
 pub(crate) const MAX_SOBOL_PARAMETERS: usize = 128;
 
+/// The `from` and `to` of the range table `node` (its `entries`) at `key`,
+/// with the node of `to` for messages about it; a key outside `allowed` is
+/// refused at its position.
+fn range_ends<'a>(
+    node: &'a Node,
+    entries: &[Entry],
+    key: &str,
+    allowed: &[&str],
+) -> Result<(f64, f64, &'a Node)> {
+    for entry in entries {
+        if !allowed.contains(&entry.key.as_str()) {
+            let expected = match allowed {
+                [.., last] if allowed.len() > 1 => {
+                    format!("{} and {last}", allowed[..allowed.len() - 1].join(", "))
+                }
+                _ => allowed.join(", "),
+            };
+            return Err(err(
+                &entry.key_origin,
+                &format!("{key}.{}", entry.key),
+                format!("unknown key in a range (expected {expected})"),
+            ));
+        }
+    }
+    let get = |field: &str| {
+        node.get(field)
+            .ok_or_else(|| err(&node.origin, key, format!("a range needs `{field}`")))
+    };
+    let from = number(get("from")?, &format!("{key}.from"))?;
+    let to_node = get("to")?;
+    let to = number(to_node, &format!("{key}.to"))?;
+    Ok((from, to, to_node))
+}
+
 /// A sensitivity parameter's `{ from, to }`, from < to.
 fn sensitivity_range(node: &Node, key: &str) -> Result<SweepValues> {
     let Some(entries) = node.entries() else {
@@ -784,22 +818,7 @@ fn sensitivity_range(node: &Node, key: &str) -> Result<SweepValues> {
             ),
         ));
     };
-    for entry in entries {
-        if !["from", "to"].contains(&entry.key.as_str()) {
-            return Err(err(
-                &entry.key_origin,
-                &format!("{key}.{}", entry.key),
-                "unknown key in a range (expected from and to)",
-            ));
-        }
-    }
-    let get = |field: &str| {
-        node.get(field)
-            .ok_or_else(|| err(&node.origin, key, format!("a range needs `{field}`")))
-    };
-    let from = number(get("from")?, &format!("{key}.from"))?;
-    let to_node = get("to")?;
-    let to = number(to_node, &format!("{key}.to"))?;
+    let (from, to, to_node) = range_ends(node, entries, key, &["from", "to"])?;
     if to <= from {
         return Err(err(
             &to_node.origin,
@@ -897,22 +916,7 @@ fn sweep_values(node: &Node, key: &str, method: &str) -> Result<SweepValues> {
             Ok(SweepValues::List(values))
         }
         Value::Table(entries) => {
-            for entry in entries {
-                if !["from", "to", "steps"].contains(&entry.key.as_str()) {
-                    return Err(err(
-                        &entry.key_origin,
-                        &format!("{key}.{}", entry.key),
-                        "unknown key in a range (expected from, to and steps)",
-                    ));
-                }
-            }
-            let get = |field: &str| {
-                node.get(field)
-                    .ok_or_else(|| err(&node.origin, key, format!("a range needs `{field}`")))
-            };
-            let from = number(get("from")?, &format!("{key}.from"))?;
-            let to_node = get("to")?;
-            let to = number(to_node, &format!("{key}.to"))?;
+            let (from, to, to_node) = range_ends(node, entries, key, &["from", "to", "steps"])?;
             let steps = match (node.get("steps"), random) {
                 (Some(n), false) => Some(
                     u32::try_from(integer(n, &format!("{key}.steps"), 1, i64::from(u32::MAX))?)
