@@ -94,7 +94,7 @@ fn v2(file: &str) -> V2Run {
     if own.init.roster.is_none() || own.communities > COMMUNITIES {
         sets.push(format!("communities={}", own.communities.min(COMMUNITIES)));
     }
-    let study = Study::load(&path, &sets, &[], None).expect("the study loads");
+    let study = Study::load(&path, &sets, &Default::default(), None).expect("the study loads");
     let scenario = study.point_scenario(0).expect("point 0 resolves");
     let parameters = scenario.parameters();
     let initial = match &study.roster {

@@ -9,7 +9,8 @@ use succession::study::ensemble::Study;
 
 fn sweep(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/sweep.toml");
-    let study = Study::load(&path, &[], &[], None).expect("the sweep scenario loads");
+    let study =
+        Study::load(&path, &[], &Default::default(), None).expect("the sweep scenario loads");
     let runs = study.runs();
     assert_eq!(runs.len(), 64);
     let scratch = tempfile::tempdir().unwrap();

@@ -12,6 +12,7 @@ use succession::lifecycle::{
     PatternsRequest, RunRequest, SearchOutcome, SearchRequest,
 };
 use succession::scenario;
+use succession::study::Recording;
 use succession::study::ensemble::{Shard, Study};
 use succession::{Error, Result};
 
@@ -32,10 +33,16 @@ enum Command {
     Check(CheckArgs),
     /// Print every scenario parameter: path, default, unit or range, meaning.
     Params,
+    /// Print the JSON Schema (draft 2020-12) of the scenario format, for
+    /// editors (the repository's scenario.schema.json).
+    Schema,
     /// Combine the complete shards of a study into the files one whole run writes.
     Merge(MergeArgs),
     /// Redraw the charts of a run folder (DIR/charts/) from its CSV files alone.
     Plot(PlotArgs),
+    /// Write DIR/report.html: one self-contained page of a run folder (scenario,
+    /// summary figures, every chart, the hand-over by decade, provenance).
+    Report(ReportArgs),
     /// Run a scenario (and the variants the targets name) and compare it
     /// with calibration targets: figure, model value with its interval, miss;
     /// with --search, fit the targets file's [search] parameters by ABC-SMC.
@@ -164,6 +171,12 @@ struct CalibrateArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// The run folder (written by `succession run` or `merge`).
+    dir: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
 struct PlotArgs {
     /// The run folder (holding timeseries.csv, points.csv, summary.csv).
     dir: PathBuf,
@@ -194,6 +207,15 @@ struct RunArgs {
     /// Write every run's roster at the end of YEAR to roster_<YEAR>.csv, repeatable.
     #[arg(long = "snapshot", value_name = "YEAR")]
     snapshots: Vec<i32>,
+    /// Write every seat event (a leader leaving, a leader taking a seat) to events.csv.
+    #[arg(long)]
+    events: bool,
+    /// With --events: keep the events of a fraction F in (0, 1] of communities, spread over the index (default 1).
+    #[arg(long = "events-sample", value_name = "F", requires = "events", value_parser = fraction)]
+    events_sample: Option<f64>,
+    /// Write the year-by-year trajectories of N communities, evenly spaced over the index, to trajectories.csv.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    trajectories: Option<u32>,
     /// Run only shard I of N (0 <= I < N); default from SLURM_ARRAY_TASK_ID/COUNT.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
@@ -295,7 +317,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 shard: shard_of(args.shard.as_deref())?,
                 scenario: args.scenario.scenario,
                 sets: args.scenario.sets,
-                snapshots: args.snapshots,
+                recording: Recording {
+                    events: args.events.then(|| args.events_sample.unwrap_or(1.0)),
+                    trajectories: args.trajectories.unwrap_or(0),
+                    ..Recording::snapshots(&args.snapshots)
+                },
                 out: args.out,
                 threads: args.threads.map(usize::from),
                 mode: mode(args.resume, args.force),
@@ -308,6 +334,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Check(args) => check_command(args),
         Command::Params => {
             params_command();
+            Ok(())
+        }
+        Command::Schema => {
+            print_out(&format!("{:#}\n", scenario::json_schema::scenario()));
             Ok(())
         }
         Command::Merge(args) => {
@@ -389,6 +419,14 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             let outcome = lifecycle::compare(&request)?;
             print_out(&compare_table(&outcome));
+            Ok(())
+        }
+        Command::Report(args) => {
+            let outcome = lifecycle::report(&lifecycle::ReportRequest { dir: args.dir })?;
+            for path in &outcome.drawn {
+                println!("drew {}", path.display());
+            }
+            println!("wrote {}", outcome.path.display());
             Ok(())
         }
         Command::Plot(args) => {
@@ -543,8 +581,25 @@ fn shard_of(flag: Option<&str>) -> Result<Option<Shard>> {
     }
 }
 
+/// A fraction of communities: a number in (0, 1].
+fn fraction(text: &str) -> std::result::Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if value > 0.0 && value <= 1.0 {
+        Ok(value)
+    } else {
+        Err(format!("{text} is not a fraction in (0, 1]"))
+    }
+}
+
 fn check_command(args: CheckArgs) -> Result<()> {
-    let study = Study::load(&args.scenario.scenario, &args.scenario.sets, &[], None)?;
+    let study = Study::load(
+        &args.scenario.scenario,
+        &args.scenario.sets,
+        &Recording::default(),
+        None,
+    )?;
     print_warnings(&study.warnings);
     let threads = rayon::current_num_threads();
     let estimate = study.estimate(threads);

@@ -118,6 +118,79 @@ fn malformed_files_are_named_with_their_line() {
 }
 
 #[test]
+fn a_malformed_transitions_csv_is_named_with_its_line_and_no_chart_is_drawn() {
+    type Edit = Box<dyn FnOnce(&Path)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "a row out of order",
+            Box::new(|d: &Path| {
+                replace_line(
+                    d,
+                    "transitions.csv",
+                    3,
+                    "0,0,1949,revolutionary,knowledge,0",
+                )
+            }),
+            "transitions.csv:3: expected from = revolutionary, to = experience, found \"revolutionary\", \"knowledge\"",
+        ),
+        (
+            "a group cut short",
+            Box::new(|d: &Path| {
+                let path = d.join("transitions.csv");
+                let text = std::fs::read_to_string(&path).expect("read");
+                let lines: Vec<&str> = text.lines().collect();
+                // Drop the last row of the first group (line 17).
+                let kept: Vec<&str> = lines[..16].iter().chain(&lines[17..]).copied().collect();
+                std::fs::write(&path, kept.join("\n") + "\n").expect("written");
+            }),
+            "transitions.csv:17: a group of rows ends after 15 of its 16",
+        ),
+        (
+            "a year twice",
+            Box::new(|d: &Path| {
+                let path = d.join("transitions.csv");
+                let text = std::fs::read_to_string(&path).expect("read");
+                std::fs::write(&path, text.replace(",1950,", ",1949,")).expect("written");
+            }),
+            "transitions.csv:18: point 0, replicate 0, year 1949 comes after replicate 0, year 1949",
+        ),
+        (
+            "seats that are not a count",
+            Box::new(|d: &Path| {
+                replace_line(
+                    d,
+                    "transitions.csv",
+                    14,
+                    "0,0,1949,vacant,revolutionary,2.5",
+                )
+            }),
+            "transitions.csv:14: column seats: cannot read \"2.5\" as a whole number",
+        ),
+        (
+            "a missing column",
+            Box::new(|d: &Path| {
+                replace_line(
+                    d,
+                    "transitions.csv",
+                    1,
+                    "point,replicate,year,from,to,count",
+                )
+            }),
+            "transitions.csv:1: no `seats` column",
+        ),
+    ];
+    for (what, edit, expected) in cases {
+        let scratch = folder_with(edit);
+        let message = bad_input(scratch.path(), &ChartOptions::default());
+        assert!(message.contains(expected), "{what}: {message}");
+        assert!(
+            !scratch.path().join("charts").exists(),
+            "{what}: a chart was drawn"
+        );
+    }
+}
+
+#[test]
 fn a_point_option_not_in_points_csv_is_bad_input() {
     let scratch = folder_with(|_| {});
     let message = bad_input(scratch.path(), &ChartOptions { point: Some(4) });

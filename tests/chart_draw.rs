@@ -49,18 +49,26 @@ const SWEEP_CHARTS: [&str; 4] = [
     "sweep_trough_capacity.svg",
 ];
 
+const HANDOVER_CHARTS: [&str; 2] = ["handover.png", "handover.svg"];
+
 #[test]
 fn each_folder_gets_the_time_charts_and_sweeps_get_the_sweep_charts() {
-    let cases: [(&str, bool); 4] = [
-        ("single", false),
-        ("sweep_1d", true),
-        ("grid_2d", true),
-        ("sweep_3d", true),
+    // (fixture, a sweep, holds transitions.csv): a folder without it (an
+    // earlier version's run) gets every other chart.
+    let cases: [(&str, bool, bool); 4] = [
+        ("single", false, true),
+        ("sweep_1d", true, true),
+        ("grid_2d", true, false),
+        ("sweep_3d", true, false),
     ];
-    for (name, is_sweep) in cases {
+    for (name, is_sweep, has_transitions) in cases {
         let (_scratch, dir) = scratch_copy(name);
+        assert_eq!(dir.join("transitions.csv").is_file(), has_transitions);
         let written = draw(&dir, &ChartOptions::default()).expect("charts drawn");
         let mut expected: Vec<&str> = TIME_CHARTS.to_vec();
+        if has_transitions {
+            expected.extend(HANDOVER_CHARTS);
+        }
         if is_sweep {
             expected.extend(SWEEP_CHARTS);
         }
@@ -136,6 +144,35 @@ const SVG_TEXTS: &[(&str, &str, &[&str])] = &[
             "resolution rate (resolved / arising)",
             "escalations per 1000 issues",
             "year",
+        ],
+    ),
+    (
+        "single",
+        "handover.svg",
+        &[
+            "Hand-over of seats between cohorts — single",
+            "Fixture: one point, three replicates",
+            "Seats (of 300) changing hands each year, summed over communities, mean over 3 replicates",
+            "Left out: seats kept by the same cohort through the year",
+            "seats changing hands per year",
+            "year",
+            "experience → knowledge",
+            "vacant → knowledge",
+            "knowledge → vacant",
+            "revolutionary → experience",
+            "knowledge → revolutionary",
+            "Off the scale (seats changing hands) — 1949: 300",
+            "policy window 1955–1964",
+        ],
+    ),
+    (
+        "sweep_1d",
+        "handover.svg",
+        &[
+            "Hand-over of seats between cohorts — sweep_1d",
+            "Point 0 (issues.escalation=0.05)",
+            "mean over 2 replicates",
+            "vacant → revolutionary",
         ],
     ),
     (
@@ -230,14 +267,20 @@ fn the_point_option_writes_point_numbered_charts_and_leaves_the_whole_run_alone(
             "cohorts_point-3.png",
             "cohorts_point-3.svg",
             "resolution_point-3.png",
-            "resolution_point-3.svg"
+            "resolution_point-3.svg",
+            "handover_point-3.png",
+            "handover_point-3.svg"
         ]
     );
     for path in &written {
         let name = path.file_name().expect("a file").to_string_lossy();
         assert!(succession::folder::layout::is_chart_file(&name), "{name}");
     }
-    for chart in ["cohorts_point-3.svg", "resolution_point-3.svg"] {
+    for chart in [
+        "cohorts_point-3.svg",
+        "resolution_point-3.svg",
+        "handover_point-3.svg",
+    ] {
         let svg = std::fs::read_to_string(dir.join("charts").join(chart)).expect("svg");
         assert!(svg.contains("Point 3 (issues.escalation=0.2)"), "{chart}");
     }
@@ -270,6 +313,54 @@ fn plot_with_point_prints_the_files_it_wrote() {
         assert!(stdout.contains(&path.display().to_string()), "{stdout}");
     }
     assert!(!dir.join("charts/capacity.png").exists());
+}
+
+#[test]
+fn the_handover_is_the_mean_over_replicates_of_its_points_rows_without_the_diagonal() {
+    use succession::chart::{HOLDERS, Handover};
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chart/single/transitions.csv");
+    // The file by hand: (year, from, to) → the seats of each replicate.
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let mut by_cell: std::collections::BTreeMap<(i32, usize, usize), Vec<f64>> = Default::default();
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let holder = |name: &str| HOLDERS.iter().position(|h| *h == name).expect("a holder");
+        by_cell
+            .entry((
+                cells[2].parse().unwrap(),
+                holder(cells[3]),
+                holder(cells[4]),
+            ))
+            .or_default()
+            .push(cells[5].parse().unwrap());
+    }
+    let handover = Handover::read(&path, 0).expect("transitions.csv reads");
+    assert_eq!(handover.replicates.len(), 3);
+    assert_eq!(handover.years.len(), 16);
+    for ((year, from, to), seats) in &by_cell {
+        let mean = seats.iter().sum::<f64>() / seats.len() as f64;
+        let read = handover.years[year][*from][*to];
+        assert!(
+            (read - mean).abs() < 1e-9,
+            "{year} {from}→{to}: {read} vs {mean}"
+        );
+    }
+    // Every pair but the diagonal moves in the fixture, in HOLDERS order.
+    let pairs = handover.moving_pairs();
+    assert_eq!(pairs.len(), 12);
+    assert!(pairs.iter().all(|(from, to)| from != to));
+    assert_eq!(pairs[0], (0, 1));
+    // A point the file does not hold is bad input.
+    let e = Handover::read(&path, 4).unwrap_err().to_string();
+    assert!(e.contains("no rows for point 4"), "{e}");
+    // Only the pairs that ever move: sweep_1d's point 3 fills vacancies
+    // with revolutionaries only.
+    let sweep =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chart/sweep_1d/transitions.csv");
+    let point = Handover::read(&sweep, 3).expect("transitions.csv reads");
+    assert_eq!(point.point, 3);
+    assert_eq!(point.moving_pairs(), [(3, 0)]);
 }
 
 #[test]

@@ -254,6 +254,43 @@ fn no_two_texts_overlap_in_the_charts_of_zip_lhs_and_table_designs() {
 }
 
 #[test]
+fn no_two_texts_overlap_in_the_handover_chart_of_the_baseline() {
+    // The whole history: every seat filled from vacancy in the first years
+    // (cut at the top of the axis, with its label), then each generation's
+    // hand-over; and the chart of one point of a sweep.
+    let scratch = tempfile::tempdir().expect("a temporary folder");
+    let out = scratch.path().join("baseline");
+    run_into(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+        &out,
+        &["communities=200", "replicates=2"],
+    );
+    let layout = text_layout(&out, &ChartOptions::default()).expect("charts lay out");
+    let handover = layout
+        .iter()
+        .find(|(stem, _)| stem == "handover")
+        .expect("a handover chart");
+    assert!(
+        handover
+            .1
+            .iter()
+            .any(|b| b.text.starts_with("Off the scale")),
+        "the first years are cut and labelled"
+    );
+    for label in [
+        "vacant → revolutionary",
+        "revolutionary → experience",
+        "experience → knowledge",
+    ] {
+        assert!(handover.1.iter().any(|b| b.text == label), "{label}");
+    }
+    let found = overlaps(&out);
+    assert!(found.is_empty(), "baseline:\n{}", found.join("\n"));
+    let found = overlaps(&fixture_dir("sweep_1d"));
+    assert!(found.is_empty(), "sweep_1d:\n{}", found.join("\n"));
+}
+
+#[test]
 fn a_short_policy_window_labels_each_year_once() {
     // A 6-year policy window: plotters would put ticks at half-years,
     // which the whole-year format prints twice ("2026, 2026, 2027").

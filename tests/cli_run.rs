@@ -32,7 +32,8 @@ fn run_writes_tidy_timeseries_and_manifest() {
             "roster_2000.csv",
             "runs.csv",
             "summary.csv",
-            "timeseries.csv"
+            "timeseries.csv",
+            "transitions.csv"
         ]
     );
 
@@ -199,7 +200,8 @@ fn force_replaces_an_earlier_run_but_never_a_foreign_folder() {
             "points.csv",
             "runs.csv",
             "summary.csv",
-            "timeseries.csv"
+            "timeseries.csv",
+            "transitions.csv"
         ]
     );
 
@@ -376,6 +378,8 @@ fn plot_from_the_csv_alone_redraws_the_charts_of_the_run() {
             "capacity.svg",
             "cohorts.png",
             "cohorts.svg",
+            "handover.png",
+            "handover.svg",
             "resolution.png",
             "resolution.svg"
         ]

@@ -3,7 +3,7 @@
 //! `1.0`; never an exponent), an `integer` never has one, so readers that
 //! infer types from the first rows (pandas, polars, R) infer the declared
 //! ones. The runs are every shipped scenario (targets.toml aside) made
-//! small, and edge cases: a disabled channel, a start in 2026, a sweep
+//! small (the baseline with events and trajectories), and edge cases: a disabled channel, a start in 2026, a sweep
 //! where a share is 0 in every early row, and a sweep of categorical
 //! factors (a `string` and a `boolean` column, `true` or `false`).
 //!
@@ -31,6 +31,9 @@ const RUNS: &[(&str, &str, &[&str])] = &[
             "1949",
             "--snapshot",
             "2060",
+            "--events",
+            "--trajectories",
+            "4",
         ],
     ),
     (

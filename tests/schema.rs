@@ -102,6 +102,7 @@ fn run_and_merge_folders_describe_every_csv_with_its_types() {
             "runs.csv",
             "summary.csv",
             "points.csv",
+            "transitions.csv",
             "roster_2000.csv"
         ]
     );

@@ -18,6 +18,12 @@ fn sections() -> Vec<(&'static str, String)> {
         ("### `summary.csv` columns", schema::summary_table()),
         ("### `timeseries.csv` columns", schema::timeseries_table()),
         ("### `roster_<year>.csv` columns", schema::roster_table()),
+        ("### `transitions.csv` columns", schema::transitions_table()),
+        ("### `events.csv` columns", schema::events_table()),
+        (
+            "### `trajectories.csv` columns",
+            schema::trajectories_table(),
+        ),
     ]
 }
 

@@ -27,7 +27,13 @@ fn bytes(path: impl AsRef<Path>) -> Vec<u8> {
 }
 
 /// The CSV files a finished sweep folder holds.
-const CSV_FILES: [&str; 4] = ["points.csv", "runs.csv", "summary.csv", "timeseries.csv"];
+const CSV_FILES: [&str; 5] = [
+    "points.csv",
+    "runs.csv",
+    "summary.csv",
+    "timeseries.csv",
+    "transitions.csv",
+];
 
 fn assert_same_csv(a: &Path, b: &Path) {
     for file in CSV_FILES {
@@ -56,7 +62,8 @@ fn grid_sweep_writes_points_timeseries_runs_and_summary() {
             "points.csv",
             "runs.csv",
             "summary.csv",
-            "timeseries.csv"
+            "timeseries.csv",
+            "transitions.csv"
         ]
     );
     assert_eq!(
@@ -362,7 +369,8 @@ fn a_sweep_killed_at_any_moment_resumes_to_identical_files() {
                 "roster_2000.csv",
                 "runs.csv",
                 "summary.csv",
-                "timeseries.csv"
+                "timeseries.csv",
+                "transitions.csv"
             ]
         );
     }

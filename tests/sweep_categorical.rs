@@ -327,7 +327,7 @@ fn charts_label_the_levels_and_plot_redraws_them_byte_identically() {
     }
     for dir in ["g", "z"] {
         let drawn = charts(dir);
-        assert_eq!(drawn.len(), 10, "{dir}");
+        assert_eq!(drawn.len(), 12, "{dir}");
         run(scratch.path(), &["plot", dir]);
         assert!(
             drawn == charts(dir),

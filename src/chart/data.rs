@@ -421,7 +421,7 @@ impl ScenarioInfo {
 }
 
 /// `n` with thin groups of three digits (`100,000`).
-fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -15,6 +15,7 @@
 
 mod compare;
 mod data;
+mod handover;
 mod posterior;
 mod sensitivity;
 mod series;
@@ -23,6 +24,7 @@ mod sweep;
 
 pub use compare::{COMPARE_STEM, COMPARE_TITLE, CompareChart, compare_layout, draw_compare};
 pub use data::{PointsTable, ScenarioInfo, short_number};
+pub use handover::{HOLDERS, Handover, Matrix, TRANSITIONS, pair_color, pair_label};
 pub use posterior::draw_posterior;
 pub use sweep::{SweepLayout, sweep_layout};
 
@@ -77,10 +79,12 @@ const RESOLUTION_BY_TYPE: [(usize, &str, plotters::style::RGBColor); 3] = [
 /// Draws every chart of the run folder `dir` into `dir/charts/` and returns
 /// the files written (PNG and SVG of each chart, in a fixed order).
 ///
-/// Without `--point`: always `capacity`, `cohorts` and `resolution`; for a
-/// sweep also `sweep_policy_capacity` and `sweep_trough_capacity`. With
-/// `--point N` only the two charts of one point, as `cohorts_point-N` and
-/// `resolution_point-N`, so the charts of the whole run stay as they were.
+/// Without `--point`: always `capacity`, `cohorts` and `resolution`, then
+/// `handover` when the folder holds `transitions.csv`; for a sweep also
+/// `sweep_policy_capacity` and `sweep_trough_capacity`. With `--point N`
+/// only the charts of one point, as `cohorts_point-N`, `resolution_point-N`
+/// (and `handover_point-N`), so the charts of the whole run stay as they
+/// were.
 /// A missing or malformed CSV file is [`Error::BadInput`] naming the file
 /// and line.
 pub fn draw(dir: &Path, options: &ChartOptions) -> Result<Vec<PathBuf>> {
@@ -104,12 +108,19 @@ pub fn text_layout(dir: &Path, options: &ChartOptions) -> Result<Vec<(String, Ve
     })
 }
 
+/// The stems of the charts [`draw`] writes for `dir`, in its order,
+/// without drawing or writing anything.
+pub fn stems(dir: &Path, options: &ChartOptions) -> Result<Vec<String>> {
+    each_chart(dir, options, |stem, _| Ok(stem.to_string()))
+}
+
 /// One chart, ready to draw.
 enum Chart<'a> {
     Time(TimeChart),
     Stack(StackChart),
     Sweep(SweepChart<'a>),
     Sensitivity(sensitivity::SensitivityChart),
+    Handover(handover::HandoverChart),
 }
 
 impl style::Painter for Chart<'_> {
@@ -126,6 +137,7 @@ impl style::Painter for Chart<'_> {
             Chart::Stack(chart) => chart.paint(root),
             Chart::Sweep(chart) => chart.paint(root),
             Chart::Sensitivity(chart) => chart.paint(root),
+            Chart::Handover(chart) => chart.paint(root),
         }
     }
 }
@@ -185,6 +197,14 @@ fn each_chart<T>(
         .chain(std::iter::once(focus))
         .collect();
     let series = data::stream_timeseries(&timeseries_path, &wanted, &QUANTITIES)?;
+    // Only a run that wrote the hand-over has one (not an older folder);
+    // read before any chart is drawn, so a malformed file leaves none.
+    let transitions = dir.join(TRANSITIONS);
+    let handover = if transitions.is_file() {
+        Some(Handover::read(&transitions, focus)?)
+    } else {
+        None
+    };
 
     style::register_font()?;
     let mut out = Vec::new();
@@ -208,6 +228,13 @@ fn each_chart<T>(
         &format!("resolution{suffix}"),
         &Chart::Time(resolution),
     )?);
+    if let Some(flows) = &handover {
+        let chart = handover::chart(&info, flows, &focus_label);
+        out.push(visit(
+            &format!("handover{suffix}"),
+            &Chart::Handover(chart),
+        )?);
+    }
 
     // A sensitivity design is not a sweep to read point by point: its
     // charts are the indices.

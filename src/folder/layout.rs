@@ -27,19 +27,29 @@ pub const TEMP_SUFFIX: &str = ".tmp";
 /// The report `calibrate` writes into its folder.
 pub const CALIBRATION_REPORT: &str = "calibration.txt";
 
+/// The page `succession report` writes into a run folder.
+pub const REPORT: &str = "report.html";
+
 /// The whole-file names at the top of a run folder (rosters aside).
-const TOP_FILES: [&str; 7] = [
+const TOP_FILES: [&str; 11] = [
     MANIFEST,
     CALIBRATION_REPORT,
+    REPORT,
     "points.csv",
     "summary.csv",
     "timeseries.csv",
     "runs.csv",
+    "transitions.csv",
+    "events.csv",
+    "trajectories.csv",
     "datapackage.json",
 ];
 
 /// Chart stems other than `sweep_<figure>`.
-const CHART_STEMS: [&str; 3] = ["capacity", "cohorts", "resolution"];
+const CHART_STEMS: [&str; 4] = ["capacity", "cohorts", "resolution", "handover"];
+
+/// The charts `plot --point N` writes as `<stem>_point-N`.
+const POINT_CHART_STEMS: [&str; 3] = ["cohorts", "resolution", "handover"];
 
 /// `name` without the temporary suffix, and whether it had it.
 fn without_temp(name: &str) -> (&str, bool) {
@@ -60,9 +70,18 @@ fn is_roster_kind(kind: &str) -> bool {
         .is_some_and(|y| is_digits(y.strip_prefix('-').unwrap_or(y)))
 }
 
-/// A data file's part-file kind: `timeseries`, `runs`, `roster_<year>`.
+/// A data file's part-file kind: `timeseries`, `runs`, `transitions`,
+/// `events`, `trajectories`, `roster_<year>`.
 fn is_part_kind(kind: &str) -> bool {
-    kind == "timeseries" || kind == "runs" || is_roster_kind(kind)
+    [
+        "timeseries",
+        "runs",
+        "transitions",
+        "events",
+        "trajectories",
+    ]
+    .contains(&kind)
+        || is_roster_kind(kind)
 }
 
 /// A file at the top of a run folder that the tool writes (or its
@@ -93,7 +112,7 @@ pub fn is_part_file(name: &str) -> bool {
 
 /// A chart in [`CHARTS_DIR`]: `<stem>.png` or `<stem>.svg`, the stem one of
 /// the fixed charts, `sweep_<figure>` or `cohorts_point-N` /
-/// `resolution_point-N` (`plot --point N`).
+/// `resolution_point-N` / `handover_point-N` (`plot --point N`).
 pub fn is_chart_file(name: &str) -> bool {
     let (name, _) = without_temp(name);
     let Some(stem) = name
@@ -102,10 +121,11 @@ pub fn is_chart_file(name: &str) -> bool {
     else {
         return false;
     };
-    // `plot --point N` writes `cohorts_point-N` and `resolution_point-N`.
+    // `plot --point N` writes `cohorts_point-N`, `resolution_point-N` and
+    // `handover_point-N`.
     let point_chart = stem
         .split_once("_point-")
-        .is_some_and(|(chart, n)| (chart == "cohorts" || chart == "resolution") && is_digits(n));
+        .is_some_and(|(chart, n)| POINT_CHART_STEMS.contains(&chart) && is_digits(n));
     CHART_STEMS.contains(&stem)
         || point_chart
         || stem.strip_prefix("sweep_").is_some_and(|figure| {
@@ -325,6 +345,11 @@ mod tests {
             "timeseries.csv.tmp",
             "roster_2000.csv",
             "datapackage.json",
+            "report.html",
+            "report.html.tmp",
+            "transitions.csv",
+            "events.csv",
+            "trajectories.csv.tmp",
         ] {
             assert!(is_top_file(name), "{name}");
         }
@@ -340,6 +365,8 @@ mod tests {
         }
         assert!(is_part_file("timeseries.p000001.r000002.csv"));
         assert!(is_part_file("roster_1990.p000001.r000002.csv.tmp"));
+        assert!(is_part_file("events.p000001.r000002.csv"));
+        assert!(is_part_file("transitions.p000000.r000000.csv"));
         assert!(!is_part_file("mydata.txt"));
         assert!(!is_part_file("other.p000001.r000002.csv"));
         assert!(!is_part_file("runs.p01.r000002.csv"));
@@ -349,6 +376,8 @@ mod tests {
         assert!(!is_chart_file("sweep_.png"));
         assert!(is_chart_file("cohorts_point-12.png"));
         assert!(is_chart_file("resolution_point-0.svg.tmp"));
+        assert!(is_chart_file("handover.png"));
+        assert!(is_chart_file("handover_point-7.svg"));
         assert!(!is_chart_file("cohorts_point-.png"));
         assert!(!is_chart_file("capacity_point-3.png"));
         assert!(!is_chart_file("cohorts_point-3x.png"));

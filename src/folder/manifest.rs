@@ -14,6 +14,7 @@
 
 use crate::folder::output;
 use crate::study::ensemble::{Estimate, RunRecord, Shard, Study};
+use crate::study::record::Recording;
 use crate::study::sweep::{Design, Level};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -66,12 +67,22 @@ pub struct DesignIdentity {
 pub struct Identity {
     /// The sweep design.
     pub design: DesignIdentity,
+    /// The fraction of communities whose events are written (`--events`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<f64>,
     /// The resolved scenario without `replicates`.
     pub scenario: serde_json::Value,
     /// Snapshot years.
     pub snapshots: Vec<i32>,
+    /// Communities whose trajectories are written (`--trajectories`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub trajectories: u32,
     /// The crate version.
     pub version: String,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Identity {
@@ -88,8 +99,19 @@ impl Identity {
                 points: study.design.points.clone(),
             },
             scenario,
-            snapshots: study.snapshots.clone(),
+            snapshots: study.recording.snapshots.clone(),
+            events: study.recording.events,
+            trajectories: study.recording.trajectories,
             version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+
+    /// What the study's runs record.
+    pub fn recording(&self) -> Recording {
+        Recording {
+            snapshots: self.snapshots.clone(),
+            events: self.events,
+            trajectories: self.trajectories,
         }
     }
 
@@ -215,7 +237,7 @@ mod tests {
 
     fn study() -> Study {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/sweep/grid.toml");
-        Study::load(&path, &[], &[1980, 1960], None).expect("the grid loads")
+        Study::load(&path, &[], &Recording::snapshots(&[1980, 1960]), None).expect("the grid loads")
     }
 
     /// The identity as earlier versions built it, untyped: folders they
@@ -227,7 +249,7 @@ mod tests {
             "version": env!("CARGO_PKG_VERSION"),
             "scenario": scenario,
             "design": { "paths": study.design.paths, "points": study.design.points },
-            "snapshots": study.snapshots,
+            "snapshots": study.recording.snapshots,
         })
     }
 

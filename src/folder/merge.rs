@@ -255,7 +255,7 @@ pub fn verify_folder(dir: &Path, manifest: &Manifest) -> Result<()> {
         ))
     })?;
     let parameters = scenario.parameters();
-    for kind in output::part_kinds(&manifest.snapshots) {
+    for kind in output::part_kinds(&manifest.identity.recording()) {
         let name = output::data_file(&kind);
         let recorded = manifest.checksums.get(&name).ok_or_else(|| {
             Error::BadInput(format!(

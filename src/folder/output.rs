@@ -15,7 +15,8 @@ use crate::model::schema::{Cell, FieldType, text_cell};
 use crate::model::{self, YearMetrics};
 use crate::scenario::Sensitivity;
 use crate::scenario::roster;
-use crate::study::ensemble::{RunResult, RunSink, SnapshotStream, Study};
+use crate::study::ensemble::{Part, RunResult, RunSink, SnapshotStream, Study};
+use crate::study::record::{self, Recording};
 use crate::study::sweep::{Design, Level};
 use crate::study::{sensitivity, summary};
 use crate::{Error, Result};
@@ -37,13 +38,43 @@ pub const SUMMARY: &str = "summary.csv";
 /// The sweep's points.
 pub const POINTS: &str = "points.csv";
 
-/// The kinds of a study's per-run part files with snapshot years
-/// `snapshots`, in the order of their final files: the one list of a run
-/// folder's data files (`<kind>.csv`), which assembly, resume and merge
-/// all follow.
-pub fn part_kinds(snapshots: &[i32]) -> Vec<String> {
-    let mut kinds = vec![TIMESERIES.to_string(), RUNS.to_string()];
-    kinds.extend(snapshots.iter().map(|y| format!("roster_{y}")));
+/// The part-file kind of `transitions.csv` (the hand-over matrices).
+pub const TRANSITIONS: &str = "transitions";
+/// The part-file kind of `events.csv` (`--events`).
+pub const EVENTS: &str = "events";
+/// The part-file kind of `trajectories.csv` (`--trajectories N`).
+pub const TRAJECTORIES: &str = "trajectories";
+
+/// The part-file kind of a streamed [`Part`].
+fn part_kind(part: Part) -> String {
+    match part {
+        Part::Roster(year) => format!("roster_{year}"),
+        Part::Events => EVENTS.to_string(),
+        Part::Trajectories => TRAJECTORIES.to_string(),
+    }
+}
+
+/// The kinds of a study's per-run part files for what it records, in the
+/// order of their final files: the one list of a run folder's data files
+/// (`<kind>.csv`), which assembly, resume and merge all follow.
+pub fn part_kinds(recording: &Recording) -> Vec<String> {
+    let mut kinds = vec![
+        TIMESERIES.to_string(),
+        RUNS.to_string(),
+        TRANSITIONS.to_string(),
+    ];
+    kinds.extend(
+        recording
+            .snapshots
+            .iter()
+            .map(|&year| part_kind(Part::Roster(year))),
+    );
+    if recording.events.is_some() {
+        kinds.push(part_kind(Part::Events));
+    }
+    if recording.trajectories > 0 {
+        kinds.push(part_kind(Part::Trajectories));
+    }
     kinds
 }
 
@@ -57,6 +88,9 @@ pub fn data_header(kind: &str, parameters: &model::Parameters) -> String {
     match kind {
         TIMESERIES => timeseries_header(&model::metric_columns(parameters)),
         RUNS => runs_header(),
+        TRANSITIONS => record::header(&record::TRANSITION_COLUMNS),
+        EVENTS => record::header(&record::EVENT_COLUMNS),
+        TRAJECTORIES => record::header(&record::TRAJECTORY_COLUMNS),
         _ => roster::header(),
     }
 }
@@ -152,7 +186,7 @@ impl RunFolder {
         let runs = study.runs();
         let parameters = study.scenario.parameters();
         let mut checksums = Checksums::new();
-        for kind in part_kinds(&study.snapshots) {
+        for kind in part_kinds(&study.recording) {
             let name = data_file(&kind);
             let header = data_header(&kind, &parameters);
             let sums = self.assemble(&name, &kind, &header, &runs)?;
@@ -199,8 +233,8 @@ impl RunFolder {
     }
 }
 
-/// One run's roster snapshot rows of one year, streamed to the temporary
-/// name of its part file.
+/// One run's rows of one [`Part`], streamed to the temporary name of its
+/// part file.
 /// A stream dropped unfinished (its run failed) removes its temporary.
 struct PartStream {
     out: Option<BufWriter<fs::File>>,
@@ -236,16 +270,17 @@ impl Drop for PartStream {
     }
 }
 
-/// A finished run lands as part files: snapshots (streamed), `runs`, then
-/// `timeseries` last, so its presence marks the run complete.
+/// A finished run lands as part files: snapshots, events and trajectories
+/// (streamed), `runs`, `transitions`, then `timeseries` last, so its
+/// presence marks the run complete.
 impl RunSink for RunFolder {
-    fn snapshot(
+    fn stream(
         &self,
-        year: i32,
+        part: Part,
         point: u32,
         replicate: u32,
     ) -> Result<Box<dyn SnapshotStream + '_>> {
-        let target = self.part(&format!("roster_{year}"), point, replicate);
+        let target = self.part(&part_kind(part), point, replicate);
         let temp = temp_name(&target);
         let file = fs::File::create(&temp).map_err(|e| discard(&temp, &target, e))?;
         Ok(Box::new(PartStream {
@@ -263,6 +298,10 @@ impl RunSink for RunFolder {
             replicate,
             runs_row(point, replicate, run.figures).as_bytes(),
         )?;
+        let mut transitions = Vec::with_capacity(run.metrics.len() * 16 * 32);
+        record::write_transitions(&mut transitions, point, replicate, run.metrics)
+            .map_err(|e| Error::io(self.part(TRANSITIONS, point, replicate), e))?;
+        self.write_part(TRANSITIONS, point, replicate, &transitions)?;
         let mut rows = Vec::with_capacity(run.metrics.len() * 512);
         write_timeseries_rows(&mut rows, point, replicate, run.metrics, run.metric_types)
             .map_err(|e| Error::io(self.part(TIMESERIES, point, replicate), e))?;
@@ -552,22 +591,31 @@ pub fn run_of_bytes(line: &[u8]) -> Option<(u32, u32)> {
 }
 
 impl RunFolder {
-    /// Splits every data file of a study with snapshot years `snapshots`
-    /// back into part files (see [`RunFolder::split_into_parts`]), each
+    /// Splits every data file of a study that records `recording` back
+    /// into part files (see [`RunFolder::split_into_parts`]), each
     /// verified against its `checksums` where the manifest recorded them. A
     /// run recorded for a file but left without its part of that file (its
     /// rows missing, cut short, repeated or altered) loses its parts of every
     /// file, timeseries first, so it is run again whole. Returns how many
     /// runs that is (0 without checksums).
-    pub fn split_data_files(&self, snapshots: &[i32], checksums: &Checksums) -> Result<usize> {
-        let kinds = part_kinds(snapshots);
+    pub fn split_data_files(&self, recording: &Recording, checksums: &Checksums) -> Result<usize> {
+        let kinds = part_kinds(recording);
         let mut dropped = BTreeSet::new();
         for kind in &kinds {
             let name = data_file(kind);
             let recorded = checksums.get(&name).map(Vec::as_slice);
             self.split_into_parts(&name, kind, recorded)?;
             for sum in recorded.unwrap_or_default() {
-                if !self.part(kind, sum.point, sum.replicate).exists() {
+                let part = self.part(kind, sum.point, sum.replicate);
+                // A run with no rows in this file (no event in its sampled
+                // communities) has an empty part, which splitting cannot find.
+                if sum.rows == 0 && sum.crc32 == format!("{:08x}", crc32fast::hash(&[])) {
+                    if !part.exists() {
+                        write_atomically(&part, &[])?;
+                    }
+                    continue;
+                }
+                if !part.exists() {
                     dropped.insert(sum.run());
                 }
             }

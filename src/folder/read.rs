@@ -231,6 +231,66 @@ pub fn calibration_report(run_dir: &Path, targets: &Targets) -> Result<Report> {
     calibration::compare(targets, &base, &variants)
 }
 
+/// A small CSV file read whole, as text: `summary.csv`, `sensitivity.csv`,
+/// `compare.csv` (a row per point or figure, never per year). Columns are
+/// found by name; [`Table::number`] reads a cell as a number, naming the
+/// file, line and column when it is not one.
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// The file read.
+    pub path: PathBuf,
+    /// The header's names.
+    pub header: Vec<String>,
+    /// Each row's file line and cells.
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+impl Table {
+    /// Reads the CSV file at `path` (every row as long as the header).
+    pub fn read(path: &Path) -> Result<Table> {
+        let mut reader = open_csv(path)?;
+        let header = reader
+            .headers()
+            .map_err(|e| csv_error(path, &e))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| csv_error(path, &e))?;
+            let line = record.position().map_or(0, csv::Position::line);
+            rows.push((line, record.iter().map(str::to_string).collect()));
+        }
+        Ok(Table {
+            path: path.to_path_buf(),
+            header,
+            rows,
+        })
+    }
+
+    /// The position of column `name`, if the header has it.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    /// The position of column `name`; its absence is bad input.
+    pub fn require(&self, name: &str) -> Result<usize> {
+        self.column(name)
+            .ok_or_else(|| bad(&self.path, 1, &format!("no `{name}` column")))
+    }
+
+    /// The cell of row `row` in column `col` as text.
+    pub fn text(&self, row: usize, col: usize) -> &str {
+        &self.rows[row].1[col]
+    }
+
+    /// The cell of row `row` in column `col` as a number (`None`: empty).
+    pub fn number(&self, row: usize, col: usize) -> Result<Option<f64>> {
+        let (line, cells) = &self.rows[row];
+        parse_cell(&self.path, *line, &self.header[col], &cells[col])
+    }
+}
+
 /// Opens the CSV file at `path` (header expected).
 pub(crate) fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>> {
     let file = std::fs::File::open(path).map_err(|e| {

@@ -1,8 +1,9 @@
 //! The typed schema of every CSV file of a run folder, assembled from the
 //! declarations below it: the model's metrics
 //! ([`crate::model::metrics::METRICS`]), the study's figures
-//! ([`crate::study::summary::FIGURES`]) and the roster columns
-//! ([`crate::scenario::roster::FIELDS`]). The writers take their headers
+//! ([`crate::study::summary::FIGURES`]), the roster columns
+//! ([`crate::scenario::roster::FIELDS`]) and the columns of what runs record
+//! ([`crate::study::record`]: transitions, events, trajectories). The writers take their headers
 //! from here, the README's column tables are generated from here (a test
 //! holds them equal), and every run folder gets a `datapackage.json`
 //! (Frictionless Data Package) built from here, so that pandas, polars, R
@@ -12,6 +13,7 @@
 use crate::model::metrics::{self, METRICS};
 use crate::model::schema::{Column, Field, FieldType};
 use crate::scenario::roster;
+use crate::study::record;
 use crate::study::summary::{FIGURES, Statistic};
 use crate::{Error, Result};
 use serde_json::{Value, json};
@@ -262,6 +264,37 @@ pub fn sensitivity() -> Resource {
     }
 }
 
+/// `transitions.csv`: the hand-over matrix of seats per year.
+pub fn transitions() -> Resource {
+    Resource {
+        path: "transitions.csv".into(),
+        description: "one row per (point, replicate, year, from, to): seats held by `from` at the start of the year and by `to` at its end (each year's rows sum to the seats)".into(),
+        fields: record::fields(&record::TRANSITION_COLUMNS),
+        primary_key: vec!["point", "replicate", "year", "from", "to"],
+    }
+}
+
+/// `events.csv`: the seat events of the sampled communities (`--events`).
+pub fn events() -> Resource {
+    Resource {
+        path: "events.csv".into(),
+        description: "one row per seat event (a leader leaving a seat, a leader taking one) of the sampled communities, in (point, replicate, year, community) order and, within a community's year, in the order they happened".into(),
+        fields: record::fields(&record::EVENT_COLUMNS),
+        // A seat has at most one exit and one entry a year.
+        primary_key: vec!["point", "replicate", "year", "community", "seat", "event"],
+    }
+}
+
+/// `trajectories.csv`: a few communities year by year (`--trajectories N`).
+pub fn trajectories() -> Resource {
+    Resource {
+        path: "trajectories.csv".into(),
+        description: "one row per (point, replicate, year, community) of the communities chosen by --trajectories: capacity, seats by cohort and mean skills at the end of the year".into(),
+        fields: record::fields(&record::TRAJECTORY_COLUMNS),
+        primary_key: vec!["point", "replicate", "year", "community"],
+    }
+}
+
 /// `roster_<year>.csv`.
 pub fn roster(year: i32) -> Resource {
     Resource {
@@ -293,6 +326,9 @@ pub fn resource_of(name: &str, columns: &[&str]) -> Option<Resource> {
             summary(&paths(columns.get(1..end)?))
         }
         "sensitivity.csv" => sensitivity(),
+        "transitions.csv" => transitions(),
+        "events.csv" => events(),
+        "trajectories.csv" => trajectories(),
         _ => {
             let year = name.strip_prefix("roster_")?.strip_suffix(".csv")?;
             roster(year.parse().ok()?)
@@ -419,6 +455,9 @@ fn csv_files(dir: &Path) -> Result<Vec<String>> {
         "summary.csv",
         "points.csv",
         "sensitivity.csv",
+        "transitions.csv",
+        "events.csv",
+        "trajectories.csv",
     ]
     .into_iter()
     .filter(|name| dir.join(name).is_file())
@@ -533,6 +572,21 @@ pub fn summary_table() -> String {
 /// The README table of roster columns.
 pub fn roster_table() -> String {
     markdown_table(&roster::FIELDS)
+}
+
+/// The README table of `transitions.csv` columns.
+pub fn transitions_table() -> String {
+    markdown_table(&record::TRANSITION_COLUMNS)
+}
+
+/// The README table of `events.csv` columns.
+pub fn events_table() -> String {
+    markdown_table(&record::EVENT_COLUMNS)
+}
+
+/// The README table of `trajectories.csv` columns.
+pub fn trajectories_table() -> String {
+    markdown_table(&record::TRAJECTORY_COLUMNS)
 }
 
 #[cfg(test)]

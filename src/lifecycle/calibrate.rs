@@ -54,7 +54,7 @@ pub fn calibrate(request: &CalibrationRequest, progress: &dyn Progress) -> Resul
     let run_request = |out: PathBuf, sets: Vec<String>, mode: Mode| RunRequest {
         scenario: request.scenario.clone(),
         sets,
-        snapshots: Vec::new(),
+        recording: crate::study::Recording::default(),
         shard: None,
         out: Some(out),
         threads: request.threads,

@@ -89,7 +89,7 @@ fn merge_into(shards: &ShardSet, design: &Design<Level>, folder: &RunFolder) -> 
     };
     merged.write(&folder.dir)?;
     folder.write_points(design)?;
-    for kind in output::part_kinds(&first.snapshots) {
+    for kind in output::part_kinds(&first.identity.recording()) {
         shards.interleave(&output::data_file(&kind), folder)?;
     }
     // The shards hold one scenario (ShardSet::open checks their identities);

@@ -2,7 +2,8 @@
 //! ([`run`]), a shard set merged into one folder ([`merge`]), a calibration
 //! (base and variant runs, then the report: [`calibrate`]), a calibration
 //! search (ABC-SMC generations of sweeps: [`search`]), the difference of
-//! two points or run folders ([`compare`]).
+//! two points or run folders ([`compare`]), a run folder's page
+//! ([`report`]).
 //!
 //! This is the layer that decides: whether a folder may be created,
 //! replaced or resumed, what is left to run, what the manifest says at each
@@ -15,6 +16,7 @@ pub mod claim;
 pub mod compare;
 pub mod merge;
 pub mod patterns;
+pub mod report;
 pub mod run;
 pub mod search;
 
@@ -22,6 +24,7 @@ pub use calibrate::{CalibrationRequest, calibrate};
 pub use compare::{CompareOutcome, CompareRequest, compare};
 pub use merge::{MergeRequest, merge};
 pub use patterns::{PatternsOutcome, PatternsRequest, patterns};
+pub use report::{ReportOutcome, ReportRequest, report};
 pub use run::{RunOutcome, RunRequest, run, run_study};
 pub use search::{SearchOutcome, SearchRequest, search};
 
@@ -145,5 +148,5 @@ fn timestamp() -> String {
 /// Loads the study of a scenario file with `sets`, no snapshots, no shard
 /// (the calibration's runs).
 fn load_whole(scenario: &std::path::Path, sets: &[String]) -> Result<Study> {
-    Study::load(scenario, sets, &[], None)
+    Study::load(scenario, sets, &crate::study::Recording::default(), None)
 }

@@ -8,7 +8,7 @@ use super::{Progress, load_whole};
 use crate::folder::{output, schema};
 use crate::model::metrics::metric_columns;
 use crate::study::Study;
-use crate::study::ensemble::{RunResult, RunSink, SnapshotStream, format_value};
+use crate::study::ensemble::{Part, RunResult, RunSink, SnapshotStream, format_value};
 use crate::study::patterns::{self, Plan, Results, Row, Series, Verdict};
 use crate::{Error, Result};
 use rand::{Rng, SeedableRng};
@@ -338,10 +338,8 @@ struct Collector {
 }
 
 impl RunSink for Collector {
-    fn snapshot(&self, year: i32, _: u32, _: u32) -> Result<Box<dyn SnapshotStream + '_>> {
-        Err(Error::Runtime(format!(
-            "no snapshot was asked for ({year})"
-        )))
+    fn stream(&self, part: Part, _: u32, _: u32) -> Result<Box<dyn SnapshotStream + '_>> {
+        Err(Error::Runtime(format!("no {part:?} was asked for")))
     }
 
     fn finished(&self, run: &RunResult<'_>) -> Result<()> {

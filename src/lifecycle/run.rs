@@ -9,6 +9,7 @@ use super::{
 use crate::folder::manifest::{Identity, Manifest, Status};
 use crate::folder::output::{self, RunFolder};
 use crate::study::ensemble::{RunRecord, RunStatus, Shard, Study};
+use crate::study::record::Recording;
 use crate::{Error, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -21,8 +22,9 @@ pub struct RunRequest {
     pub scenario: PathBuf,
     /// `--set PATH=VALUE` overrides, as given.
     pub sets: Vec<String>,
-    /// Years whose rosters are written.
-    pub snapshots: Vec<i32>,
+    /// What each run records besides its metrics (snapshots, events,
+    /// trajectories).
+    pub recording: Recording,
     /// The shard to run, if the study is split.
     pub shard: Option<Shard>,
     /// The run folder (default: `out/<name>/`; a shard's
@@ -37,7 +39,7 @@ pub struct RunRequest {
 impl RunRequest {
     /// Reads and validates the study the request names (nothing written).
     pub fn load(&self) -> Result<Study> {
-        Study::load(&self.scenario, &self.sets, &self.snapshots, self.shard)
+        Study::load(&self.scenario, &self.sets, &self.recording, self.shard)
     }
 }
 
@@ -122,7 +124,7 @@ pub fn run_study(
     if let Some(previous) = &previous {
         folder.remove_temporaries()?;
         folder.create_parts_dir()?;
-        dropped = folder.split_data_files(&study.snapshots, &previous.checksums)?;
+        dropped = folder.split_data_files(&study.recording, &previous.checksums)?;
     }
     let is_done = |&(p, r): &(u32, u32)| folder.part(output::TIMESERIES, p, r).exists();
     let done_before: BTreeSet<(u32, u32)> = runs.iter().copied().filter(is_done).collect();
@@ -150,7 +152,7 @@ pub fn run_study(
         seconds: None,
         threads,
         shard,
-        snapshots: study.snapshots.clone(),
+        snapshots: study.recording.snapshots.clone(),
         estimate,
         identity,
         runs: runs
@@ -301,8 +303,17 @@ fn interrupted(request: &RunRequest, folder: &RunFolder) -> Error {
     for set in &request.sets {
         command.push_str(&format!(" --set {set}"));
     }
-    for year in &request.snapshots {
+    for year in &request.recording.snapshots {
         command.push_str(&format!(" --snapshot {year}"));
+    }
+    if let Some(fraction) = request.recording.events {
+        command.push_str(&format!(" --events --events-sample {fraction}"));
+    }
+    if request.recording.trajectories > 0 {
+        command.push_str(&format!(
+            " --trajectories {}",
+            request.recording.trajectories
+        ));
     }
     if let Some(shard) = request.shard {
         command.push_str(&format!(" --shard {}/{}", shard.index, shard.count));

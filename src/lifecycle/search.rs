@@ -214,7 +214,7 @@ pub fn search(request: &SearchRequest, progress: &dyn Progress) -> Result<Search
         let run_request = RunRequest {
             scenario: request.scenario.clone(),
             sets,
-            snapshots: Vec::new(),
+            recording: crate::study::Recording::default(),
             shard: None,
             out: Some(run_dir.clone()),
             threads: request.threads,

@@ -13,6 +13,7 @@ use super::stream::Stream;
 use rand_distr::{Distribution as _, Gumbel};
 
 use super::candidates::{age_and_skills, score, skills_above};
+use super::events::Route;
 use super::metrics::Tally;
 use super::params::{Skills, SupplyMode};
 use super::plan::{Plan, YearPlan};
@@ -233,11 +234,11 @@ pub(crate) fn committee_election(
             } => winners.push((channel, skills, age)),
         }
     }
-    let election = ExitReason::Election.index();
     for &seat in &contested {
-        if community.seats[seat].is_some() && !keeps_seat[seat] {
-            community.seats[seat] = None;
-            tally.exits[election] += 1;
+        if !keeps_seat[seat]
+            && let Some(leader) = community.seats[seat].take()
+        {
+            tally.exited(community.index, seat, &leader, ExitReason::Election);
         }
     }
     let free: Vec<usize> = contested
@@ -252,7 +253,14 @@ pub(crate) fn committee_election(
             .expect("C winners at most, and every seat a winning challenger needs was freed");
         let age = age.unwrap_or_else(|| plan.channels[channel].age.sample(rng));
         let leader = Leader::entering(year, channel, age, skills);
-        entered(tally, &mut community.pools, leader.channel);
+        entered(
+            tally,
+            &mut community.pools,
+            community.index,
+            seat,
+            &leader,
+            Route::Election,
+        );
         community.seats[seat] = Some(leader);
     }
 }

@@ -7,6 +7,7 @@
 //! chunk order (see [`super::run()`]), so the row is bit-identical for any
 //! thread count.
 
+use super::events::{Change, EventSample, HOLDERS, Route, SeatEvent, VACANT};
 use super::params::{Cohort, IssueType, Kind, Parameters};
 
 use super::schema::{Column, Field, FieldType};
@@ -408,6 +409,31 @@ pub struct YearMetrics {
     /// Seats over all communities, filled or not: what `pipeline_tempered`
     /// counts promotions per.
     pub seats: u64,
+    /// The hand-over matrix: seats held by holder `from` at the start of
+    /// the year and by `to` at its end, at `from · HOLDERS + to` (holders
+    /// as in [`super::events::HOLDERS`]); its cells sum to `seats`.
+    pub handover: [u64; HOLDERS * HOLDERS],
+}
+
+/// The full hand-over matrix of a year's `tally`: the changed seats it
+/// counted off the diagonal, and on it each holder's seats at year end
+/// that did not change hands (every seat that ended with holder c and did
+/// not come from another holder started with c).
+fn handover_matrix(tally: &Tally) -> [u64; HOLDERS * HOLDERS] {
+    let mut matrix = tally.handed_over;
+    for to in 0..HOLDERS {
+        let at_end = if to == VACANT {
+            tally.seats - tally.seated
+        } else {
+            tally.seated_by_cohort[to]
+        };
+        let arrived: u64 = (0..HOLDERS)
+            .filter(|&from| from != to)
+            .map(|from| tally.handed_over[from * HOLDERS + to])
+            .sum();
+        matrix[to * HOLDERS + to] = at_end - arrived;
+    }
+    matrix
 }
 
 /// Sums over the communities of one year: what each community adds in
@@ -477,6 +503,59 @@ pub struct Tally {
     pub pools: Vec<u64>,
     /// Communities that hold pools (all in pool mode, none otherwise).
     pub pooled_communities: u64,
+    /// Seats whose holder at year end differs from the one at its start,
+    /// per (from, to) holder pair (`from · HOLDERS + to`, holders as in
+    /// [`super::events::HOLDERS`]), counted from the events; the diagonal
+    /// stays 0 here and is filled in by [`YearMetrics::from_tally`].
+    pub handed_over: [u64; HOLDERS * HOLDERS],
+    /// Scratch of the community being stepped, never merged.
+    seat_exits: SeatExits,
+    /// The seat events of the sampled communities, in the order they
+    /// happened (communities in index order once merged in chunk order);
+    /// `None` when events are not recorded.
+    pub events: Option<EventLog>,
+}
+
+/// The seats of the community being stepped that lost their leader this
+/// year, with that leader's cohort: what an entry into the same seat needs
+/// to count its hand-over. A seat is marked when its stamp is the current
+/// community's, so nothing is cleared between communities.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct SeatExits {
+    current: u64,
+    stamps: Vec<u64>,
+    cohorts: Vec<u8>,
+}
+
+impl SeatExits {
+    #[inline]
+    fn mark(&mut self, seat: usize, cohort: usize) {
+        if seat >= self.stamps.len() {
+            self.stamps.resize(seat + 1, u64::MAX);
+            self.cohorts.resize(seat + 1, 0);
+        }
+        self.stamps[seat] = self.current;
+        self.cohorts[seat] = cohort as u8;
+    }
+
+    /// The cohort of the leader who left `seat` this year, if one did.
+    #[inline]
+    fn take(&mut self, seat: usize) -> Option<usize> {
+        let stamp = self.stamps.get_mut(seat)?;
+        (*stamp == self.current).then(|| {
+            *stamp = u64::MAX;
+            usize::from(self.cohorts[seat])
+        })
+    }
+}
+
+/// The seat events a tally keeps, and which communities' it keeps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventLog {
+    /// Which communities' events are kept.
+    pub sample: EventSample,
+    /// The events kept, in order.
+    pub events: Vec<SeatEvent>,
 }
 
 impl Tally {
@@ -511,7 +590,82 @@ impl Tally {
             age_over_60: 0,
             pools: vec![0; n_channels],
             pooled_communities: 0,
+            handed_over: [0; HOLDERS * HOLDERS],
+            seat_exits: SeatExits::default(),
+            events: None,
         }
+    }
+
+    /// An empty tally that also keeps the seat events of the communities
+    /// `sample` holds (none without one).
+    pub fn recording(n_channels: usize, sample: Option<EventSample>) -> Tally {
+        Tally {
+            events: sample.map(|sample| EventLog {
+                sample,
+                events: Vec::new(),
+            }),
+            ..Tally::new(n_channels)
+        }
+    }
+
+    /// Keeps `change` of `leader` in `seat` of `community`, if events are
+    /// recorded and the community is sampled.
+    #[inline]
+    fn record(&mut self, community: u64, seat: usize, change: Change, leader: &Leader) {
+        if let Some(log) = &mut self.events
+            && log.sample.contains(community)
+        {
+            log.events.push(SeatEvent {
+                community,
+                seat: seat as u32,
+                change,
+                leader: leader.clone(),
+            });
+        }
+    }
+
+    /// A new community's year begins (before its step 1): its seats have
+    /// lost no leader yet.
+    #[inline]
+    pub(crate) fn begin_community(&mut self) {
+        self.seat_exits.current += 1;
+    }
+
+    /// A leader left `seat` of `community` for `reason` (steps 4 and 5).
+    /// The seat counts as handed over to vacant until an entry fills it
+    /// (a seat has at most one exit a year, before any entry).
+    #[inline]
+    pub(crate) fn exited(
+        &mut self,
+        community: u64,
+        seat: usize,
+        leader: &Leader,
+        reason: ExitReason,
+    ) {
+        self.exits[reason.index()] += 1;
+        let from = leader.cohort.index();
+        self.handed_over[from * HOLDERS + VACANT] += 1;
+        self.seat_exits.mark(seat, from);
+        self.record(community, seat, Change::Exit(reason), leader);
+    }
+
+    /// `leader` took `seat` of `community` by `route` (steps 5 and 6): the
+    /// seat goes from the leader who left it this year, if one did, or from
+    /// vacant, to the entrant's cohort.
+    #[inline]
+    pub(crate) fn entered(&mut self, community: u64, seat: usize, leader: &Leader, route: Route) {
+        self.entries[usize::from(leader.channel)] += 1;
+        let to = leader.cohort.index();
+        match self.seat_exits.take(seat) {
+            Some(from) => {
+                self.handed_over[from * HOLDERS + VACANT] -= 1;
+                if from != to {
+                    self.handed_over[from * HOLDERS + to] += 1;
+                }
+            }
+            None => self.handed_over[VACANT * HOLDERS + to] += 1,
+        }
+        self.record(community, seat, Change::Entry(route), leader);
     }
 
     /// Adds a leader leaving by promotion (step 4): tenure after ageing,
@@ -581,6 +735,10 @@ impl Tally {
             .zip(&other.pools)
             .for_each(|(a, b)| *a += b);
         self.pooled_communities += other.pooled_communities;
+        add(&mut self.handed_over, &other.handed_over);
+        if let (Some(log), Some(other)) = (&mut self.events, &other.events) {
+            log.events.extend_from_slice(&other.events);
+        }
     }
 
     /// Adds a community's end-of-year state (step 7) and its capacity.
@@ -680,6 +838,7 @@ impl YearMetrics {
             issues: observed.issues,
             escalations: observed.escalated,
             seats: tally.seats,
+            handover: handover_matrix(tally),
         }
     }
 }

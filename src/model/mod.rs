@@ -18,12 +18,15 @@
 //!   pool (the default samplers under the seat rule);
 //! - `committee`: the committee election of MODEL.md section 7.3;
 //! - [`year`]: the steps of one year of one community ([`step_community`]);
+//! - [`events`]: the seat events and the hand-over of seats (who replaced
+//!   whom);
 //! - [`metrics`]: the per-year [`Tally`] and the metric row;
 //! - [`run`](mod@run): all communities, all years, in parallel.
 
 mod candidates;
 mod challengers;
 mod committee;
+pub mod events;
 mod hazards;
 pub mod metrics;
 pub mod params;
@@ -35,10 +38,11 @@ pub mod state;
 pub mod stream;
 pub mod year;
 
+pub use events::{EventSample, SeatEvent};
 pub use metrics::{Tally, YearMetrics, metric_columns};
 pub use params::{Parameters, Skill, Skills};
 pub use plan::{Plan, YearPlan};
-pub use run::{CHUNK, run};
+pub use run::{CHUNK, YearEnd, run, run_recorded};
 pub use samplers::Samplers;
 pub use state::{Community, ExitReason, Leader, n_urban, vacant_communities};
 pub use stream::{BLOCK, Stream, StreamKey, community_rng, issue_block_rng, shock_rng};

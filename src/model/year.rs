@@ -15,6 +15,7 @@ use rand::Rng;
 
 use super::candidates::{Offers, score};
 use super::committee::committee_election;
+use super::events::Route;
 use super::hazards::{death_hazard, retirement_hazard, turnover_hazard, unit};
 use super::metrics::Tally;
 use super::params::{ElectionRule, IssueType, Skills, SupplyMode};
@@ -44,6 +45,7 @@ pub fn step_community(
     let year = &plan.years[year_index];
     let mut rng = community_rng(key, community.index, year_index);
     let pooled = plan.supply_mode == SupplyMode::Pool;
+    tally.begin_community();
     if pooled && year_index == 0 {
         initial_pools(plan, community, &mut rng);
     }
@@ -415,14 +417,15 @@ pub fn exits(
     tally: &mut Tally,
 ) {
     let kind_idx = kind_index(community.kind);
-    for slot in community.seats.iter_mut() {
+    let index = community.index;
+    for (seat_idx, slot) in community.seats.iter_mut().enumerate() {
         let Some(leader) = slot else { continue };
         let u: f64 = rng.random();
         if u >= exit_probability_bound(plan, year, kind_idx, leader) {
             continue;
         }
         if let Some(reason) = exit_reason(u, &hazards(plan, year, kind_idx, leader)) {
-            tally.exits[reason.index()] += 1;
+            tally.exited(index, seat_idx, leader, reason);
             if reason == ExitReason::Promotion {
                 tally.promoted(leader, plan.tempered_tenure);
             }
@@ -443,14 +446,10 @@ pub fn elections(
     rng: &mut Stream,
     tally: &mut Tally,
 ) {
-    let election = ExitReason::Election.index();
-    for slot in community.seats.iter_mut() {
-        if slot
-            .as_ref()
-            .is_some_and(|leader| leader.age > plan.age_cap)
-        {
-            *slot = None;
-            tally.exits[election] += 1;
+    let index = community.index;
+    for (seat_idx, slot) in community.seats.iter_mut().enumerate() {
+        if let Some(leader) = slot.take_if(|leader| leader.age > plan.age_cap) {
+            tally.exited(index, seat_idx, &leader, ExitReason::Election);
         }
     }
     match plan.election_rule {
@@ -468,13 +467,19 @@ fn offers<'a>(plan: &Plan, pools: &'a [u64]) -> Offers<'a> {
     }
 }
 
-/// A leader of `channel` took a seat (steps 5 and 6): one entry, and in
-/// pool mode one member fewer in the channel's pool (`pools` is empty
-/// otherwise).
-pub(crate) fn entered(tally: &mut Tally, pools: &mut [u64], channel: u16) {
-    let channel = usize::from(channel);
-    tally.entries[channel] += 1;
-    if let Some(pool) = pools.get_mut(channel) {
+/// `leader` took `seat` of community `index` by `route` (steps 5 and
+/// 6): one entry, and in pool mode one member fewer in their channel's
+/// pool (`pools` is empty otherwise).
+pub(crate) fn entered(
+    tally: &mut Tally,
+    pools: &mut [u64],
+    index: u64,
+    seat: usize,
+    leader: &Leader,
+    route: Route,
+) {
+    tally.entered(index, seat, leader, route);
+    if let Some(pool) = pools.get_mut(usize::from(leader.channel)) {
         *pool -= 1;
     }
 }
@@ -491,9 +496,9 @@ pub fn seat_elections(
     rng: &mut Stream,
     tally: &mut Tally,
 ) {
-    let election = ExitReason::Election.index();
     let kind_idx = kind_index(community.kind);
-    for slot in community.seats.iter_mut() {
+    let index = community.index;
+    for (seat_idx, slot) in community.seats.iter_mut().enumerate() {
         let Some(incumbent) = slot else { continue };
         let to_beat = score(year, &incumbent.skills()) + year.incumbency;
         let offers = offers(plan, &community.pools);
@@ -501,8 +506,15 @@ pub fn seat_elections(
             .samplers
             .draw_candidate(plan, year, kind_idx, to_beat, offers, rng)
         {
-            tally.exits[election] += 1;
-            entered(tally, &mut community.pools, challenger.channel);
+            tally.exited(index, seat_idx, incumbent, ExitReason::Election);
+            entered(
+                tally,
+                &mut community.pools,
+                index,
+                seat_idx,
+                &challenger,
+                Route::Election,
+            );
             *slot = Some(challenger);
         }
     }
@@ -519,7 +531,8 @@ pub fn recruitment(
     tally: &mut Tally,
 ) {
     let kind_idx = kind_index(community.kind);
-    for slot in community.seats.iter_mut() {
+    let index = community.index;
+    for (seat_idx, slot) in community.seats.iter_mut().enumerate() {
         if slot.is_some() {
             continue;
         }
@@ -528,7 +541,14 @@ pub fn recruitment(
             plan.samplers
                 .draw_candidate(plan, year, kind_idx, f64::NEG_INFINITY, offers, rng)
         {
-            entered(tally, &mut community.pools, recruit.channel);
+            entered(
+                tally,
+                &mut community.pools,
+                index,
+                seat_idx,
+                &recruit,
+                Route::Recruitment,
+            );
             *slot = Some(recruit);
         }
     }

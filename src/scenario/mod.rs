@@ -14,6 +14,7 @@ mod registry;
 mod resolve;
 mod write;
 
+pub mod json_schema;
 pub mod roster;
 pub mod types;
 

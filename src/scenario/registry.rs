@@ -269,7 +269,8 @@ pub(crate) const SENSITIVITY_METHODS: &[&str] = &["sobol", "morris"];
 
 /// Years are bounded only to keep arithmetic on them far from overflow.
 const YEAR_MIN: i64 = -100_000;
-const YEAR: ParamKind = ParamKind::Int {
+/// A year (of the run, a schedule point or a window).
+pub(crate) const YEAR: ParamKind = ParamKind::Int {
     min: YEAR_MIN,
     max: 100_000,
 };
@@ -415,10 +416,10 @@ pub(crate) static PARAMS: &[Param] = &[
     note("sweep.samples", COUNT, "(none)", "points", "number of points for random and lhs"),
     note("sweep.table", ParamKind::Path, "(none)", "", "CSV of points for the table method"),
     note("sweep.parameters", ParamKind::SweepParameters, "(none)", "", "swept paths and their values, in order"),
-    note("sensitivity.method", Enum(SENSITIVITY_METHODS), "\"sobol\"", "", "global sensitivity analysis: Sobol' indices (Saltelli) or Morris elementary effects"),
-    note("sensitivity.samples", COUNT, "(none)", "", "sobol: base samples N (N (k + 2) points); morris: trajectories r (r (k + 1) points)"),
-    note("sensitivity.levels", COUNT, "4", "levels", "morris: levels p of the grid (even)"),
-    note("sensitivity.bootstrap", COUNT, "1000", "resamples", "bootstrap resamples for the 95% intervals of the indices"),
+    p("sensitivity.method", Enum(SENSITIVITY_METHODS), "\"sobol\"", "", "global sensitivity analysis: Sobol' indices (Saltelli) or Morris elementary effects"),
+    note("sensitivity.samples", ParamKind::Int { min: 2, max: u32::MAX as i64 }, "(none)", "", "sobol: base samples N (N (k + 2) points); morris: trajectories r (r (k + 1) points)"),
+    p("sensitivity.levels", ParamKind::Int { min: 2, max: 1000 }, "4", "levels", "morris: levels p of the grid (even)"),
+    p("sensitivity.bootstrap", ParamKind::Int { min: 1, max: 100_000 }, "1000", "resamples", "bootstrap resamples for the 95% intervals of the indices"),
     note("sensitivity.figures", ParamKind::Names, "(every summary figure)", "", "the summary figures analysed"),
     note("sensitivity.parameters", ParamKind::SweepParameters, "(none)", "", "varied paths and their ranges { from, to }, in order"),
 ];

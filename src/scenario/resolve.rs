@@ -1112,7 +1112,7 @@ fn check_bounds(v: f64, bounds: Bounds, node: &Node, key: &str) -> Result<()> {
 /// Beta shapes the samplers draw in bounded time: below 1e-3 the gamma
 /// ratio underflows to 0/0 so often that it redraws for ages (1e-10 is 70
 /// times slower than 1e-3; 1e-20 does not end). MODEL.md section 6.
-const BETA_SHAPE: Bounds = Bounds {
+pub(crate) const BETA_SHAPE: Bounds = Bounds {
     min: 1e-3,
     min_open: false,
     max: f64::INFINITY,

@@ -14,6 +14,7 @@ use crate::model::schema::FieldType;
 use crate::model::{self, Community, Parameters, Plan, StreamKey, YearMetrics};
 use crate::scenario::roster::{self, Roster};
 use crate::scenario::{Override, Scenario, SeedMode, Source};
+use crate::study::record::{self, Recording};
 use crate::study::sensitivity;
 use crate::study::summary;
 use crate::study::sweep::{self, Design, Level};
@@ -92,9 +93,21 @@ pub struct RunResult<'a> {
     pub metric_types: &'a [FieldType],
 }
 
-/// A stream of one run's roster snapshot rows for one year, opened by a
-/// [`RunSink`] before the run starts: rows go out as the run reaches the
-/// year, so a large run never holds its roster text in memory.
+/// What a [`RunSink`] streams of a run as it goes: a year's roster, the
+/// seat events, the trajectories.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The roster at the end of this year (`--snapshot YEAR`).
+    Roster(i32),
+    /// The seat events of the sampled communities (`--events`).
+    Events,
+    /// The chosen communities' trajectories (`--trajectories N`).
+    Trajectories,
+}
+
+/// A stream of one run's rows of one [`Part`], opened by a [`RunSink`]
+/// before the run starts: rows go out as the run reaches each year, so a
+/// large run never holds their text in memory.
 pub trait SnapshotStream {
     /// Where the rows are written.
     fn writer(&mut self) -> &mut dyn Write;
@@ -107,14 +120,14 @@ pub trait SnapshotStream {
 /// Where a study's runs go as they finish (the run folder, in the layer
 /// above). Runs finish on worker threads, in any order.
 pub trait RunSink: Sync {
-    /// Opens the snapshot stream of `year` for a run about to start.
-    fn snapshot(
+    /// Opens the stream of `part` for a run about to start.
+    fn stream(
         &self,
-        year: i32,
+        part: Part,
         point: u32,
         replicate: u32,
     ) -> Result<Box<dyn SnapshotStream + '_>>;
-    /// Takes a finished run, once its snapshot streams are finished. A run
+    /// Takes a finished run, once its streams are finished. A run
     /// counts as done only when this returns.
     fn finished(&self, run: &RunResult<'_>) -> Result<()>;
 }
@@ -136,8 +149,9 @@ pub struct Study {
     pub design_origin: String,
     /// The initial roster, when `[init] roster` is given.
     pub roster: Option<Roster>,
-    /// Years whose end-of-year state is written as `roster_<year>.csv`.
-    pub snapshots: Vec<i32>,
+    /// What each run records besides its metrics (snapshots, events,
+    /// trajectories).
+    pub recording: Recording,
     /// The shard this process runs, if the study is split.
     pub shard: Option<Shard>,
     /// Warnings about the input that are no errors (e.g. a new channel
@@ -278,16 +292,17 @@ impl Study {
     pub fn load(
         scenario_path: &Path,
         sets: &[String],
-        snapshots: &[i32],
+        recording: &Recording,
         shard: Option<Shard>,
     ) -> Result<Study> {
+        recording.validate()?;
         let overrides = sets
             .iter()
             .map(|s| Override::parse_set(s))
             .collect::<Result<Vec<_>>>()?;
         let source = Source::read(scenario_path)?;
         let mut scenario = source.resolve(&overrides)?;
-        for &year in snapshots {
+        for &year in &recording.snapshots {
             if !scenario.years().contains(&year) {
                 return Err(Error::BadInput(format!(
                     "--snapshot {year}: not a simulated year ({}..={})",
@@ -326,9 +341,10 @@ impl Study {
             fit_to_roster(&source, &overrides, roster, &mut scenario)?;
         }
         let warnings = source.warnings.clone();
-        let mut snapshots = snapshots.to_vec();
-        snapshots.sort_unstable();
-        snapshots.dedup();
+        let recording = Recording {
+            snapshots: Recording::snapshots(&recording.snapshots).snapshots,
+            ..recording.clone()
+        };
         let design_origin = match scenario.sweep.as_ref().and_then(|s| s.table.as_ref()) {
             Some(table) => table.display().to_string(),
             None => scenario_path.display().to_string(),
@@ -340,7 +356,7 @@ impl Study {
             design,
             design_origin,
             roster,
-            snapshots,
+            recording,
             shard,
             warnings,
         };
@@ -486,7 +502,14 @@ impl Study {
         let n_columns = 3 + model::metric_columns(&self.scenario.parameters()).len() as u64;
         // About 12 bytes per cell: shortest round-trip decimals of values in [0, 1].
         let timeseries = n_runs * n_years * n_columns * 12;
-        let rosters = self.snapshots.len() as u64 * n_runs * n_seats * 90;
+        let rosters = self.recording.snapshots.len() as u64 * n_runs * n_seats * 90;
+        // About one event per five seat-years, 110 bytes a row.
+        let events = self.recording.events.map_or(0, |fraction| {
+            (fraction * (n_runs * n_seats * n_years) as f64 / 5.0 * 110.0) as u64
+        });
+        let transitions = n_runs * n_years * 16 * 30;
+        let trajectories =
+            n_runs * n_years * u64::from(self.recording.trajectories).min(n_communities) * 110;
         // The binary, thread stacks and I/O buffers: a fixed allowance.
         let fixed = 32 << 20;
         Estimate {
@@ -494,7 +517,7 @@ impl Study {
             community_years: n_runs * n_communities * n_years,
             // A run holds its state and its initial copy while it starts.
             peak_memory_bytes: fixed + roster_state + in_flight * (run_state * 2),
-            output_bytes: timeseries + rosters,
+            output_bytes: timeseries + rosters + events + transitions + trajectories,
         }
     }
 
@@ -594,26 +617,60 @@ impl Study {
         let key = self.stream_key(point, replicate);
         let communities = self.initial_communities(parameters, replicate);
 
-        let mut snapshot_streams = Vec::new();
-        for &year in &self.snapshots {
-            snapshot_streams.push((year, sink.snapshot(year, point, replicate)?));
+        let recording = &self.recording;
+        let mut streams = Vec::new();
+        for &year in &recording.snapshots {
+            streams.push((
+                Part::Roster(year),
+                sink.stream(Part::Roster(year), point, replicate)?,
+            ));
         }
-        let mut snapshot_error = None;
-        let metrics = model::run(plan, communities, &key, &mut |year, state| {
-            for (snap_year, stream) in snapshot_streams.iter_mut() {
-                if *snap_year == year && snapshot_error.is_none() {
-                    let mut out = stream.writer();
-                    if let Err(e) = roster::write_rows(&mut out, scenario, point, replicate, state)
-                    {
-                        snapshot_error = Some(stream.error(e));
+        if recording.events.is_some() {
+            streams.push((Part::Events, sink.stream(Part::Events, point, replicate)?));
+        }
+        let chosen = recording.trajectory_communities(communities.len());
+        if !chosen.is_empty() {
+            streams.push((
+                Part::Trajectories,
+                sink.stream(Part::Trajectories, point, replicate)?,
+            ));
+        }
+        let mut stream_error = None;
+        let metrics = model::run_recorded(
+            plan,
+            communities,
+            &key,
+            recording.event_sample(),
+            &mut |end| {
+                for (part, stream) in streams.iter_mut() {
+                    if stream_error.is_some() {
+                        break;
+                    }
+                    let out = stream.writer();
+                    let written = match *part {
+                        Part::Roster(year) if year == end.year => roster::write_rows(
+                            &mut &mut *out,
+                            scenario,
+                            point,
+                            replicate,
+                            end.communities,
+                        ),
+                        Part::Roster(_) => Ok(()),
+                        Part::Events => record::write_events(out, scenario, point, replicate, end),
+                        Part::Trajectories => {
+                            record::write_trajectories(out, point, replicate, &chosen, end)
+                        }
+                    };
+                    if let Err(e) = written {
+                        stream_error = Some(stream.error(e));
                     }
                 }
-            }
-        });
-        if let Some(e) = snapshot_error {
+            },
+        );
+        if let Some(e) = stream_error {
             return Err(e);
         }
-        for (_, stream) in snapshot_streams {
+        for (_, stream) in streams {
             stream.finish()?;
         }
 
@@ -755,15 +812,15 @@ mod tests {
     }
 
     impl RunSink for Memory {
-        fn snapshot(
+        fn stream(
             &self,
-            year: i32,
+            part: Part,
             point: u32,
             replicate: u32,
         ) -> Result<Box<dyn SnapshotStream + '_>> {
             Ok(Box::new(Rows {
                 sink: self,
-                name: format!("roster_{year} p{point} r{replicate}"),
+                name: format!("{part:?} p{point} r{replicate}"),
                 text: Vec::new(),
             }))
         }
@@ -786,7 +843,7 @@ mod tests {
     #[test]
     fn a_point_cache_serves_each_point_its_own_build() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/sweep/grid.toml");
-        let study = Study::load(&path, &[], &[], None).unwrap();
+        let study = Study::load(&path, &[], &Recording::default(), None).unwrap();
         let points = PointCache::new(2);
         let first = study.point_run(&points, 0).unwrap();
         let second = study.point_run(&points, 1).unwrap();
@@ -807,7 +864,11 @@ mod tests {
     #[test]
     fn a_study_hands_each_run_to_its_sink_snapshots_first() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/sweep/grid.toml");
-        let study = Study::load(&path, &[], &[1960], None).unwrap();
+        let recording = Recording {
+            trajectories: 2,
+            ..Recording::snapshots(&[1960])
+        };
+        let study = Study::load(&path, &[], &recording, None).unwrap();
         let sink = Memory::default();
         let runs = vec![(0, 0), (4, 2)];
         let records = study.execute(&sink, &runs, &|_| {}, &|| false).unwrap();
@@ -822,7 +883,8 @@ mod tests {
         let mut events = sink.events.into_inner().unwrap();
         // Runs may finish in any order; within a run the snapshot comes first.
         let first_run = events.iter().position(|e| e.starts_with("run")).unwrap();
-        assert!(events[first_run - 1].starts_with("roster_1960"));
+        assert!(events[first_run - 2].starts_with("Roster(1960)"));
+        assert!(events[first_run - 1].starts_with("Trajectories"));
         events.sort();
         let seats = study.n_seats();
         let years = study.scenario.n_years();
@@ -830,8 +892,10 @@ mod tests {
         assert_eq!(
             events,
             vec![
-                format!("roster_1960 p0 r0 {seats} rows"),
-                format!("roster_1960 p4 r2 {seats} rows"),
+                format!("Roster(1960) p0 r0 {seats} rows"),
+                format!("Roster(1960) p4 r2 {seats} rows"),
+                format!("Trajectories p0 r0 {} rows", 2 * years),
+                format!("Trajectories p4 r2 {} rows", 2 * years),
                 format!("run p0 r0: {years} years, {figures} figures"),
                 format!("run p4 r2: {years} years, {figures} figures"),
             ]

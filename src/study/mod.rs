@@ -10,10 +10,12 @@ pub mod calibration;
 pub mod compare;
 pub mod ensemble;
 pub mod patterns;
+pub mod record;
 pub mod sensitivity;
 pub mod summary;
 pub mod sweep;
 
 pub use ensemble::{
-    Estimate, RunRecord, RunResult, RunSink, RunStatus, Shard, SnapshotStream, Study,
+    Estimate, Part, RunRecord, RunResult, RunSink, RunStatus, Shard, SnapshotStream, Study,
 };
+pub use record::Recording;
