@@ -9,8 +9,10 @@
 //! hands each year (the off-diagonal cells), and `succession report` sums
 //! them by decade.
 
-use super::series::{tick_format, year_labels};
-use super::style::{self, Drawn, Painter, Swatch, okabe_ito};
+use super::series::{
+    draw_stacked_areas, draw_window, stack_legend, stack_plot, tick_format, year_labels, year_span,
+};
+use super::style::{self, Drawn, Painter};
 use crate::Result;
 use crate::folder::read::{bad, csv_error, open_csv, parse_integer, parse_point};
 use crate::model::params::Cohort;
@@ -352,36 +354,17 @@ impl Painter for HandoverChart {
         DB::ErrorType: 'static,
     {
         let body = style::title_block(root, &self.title, &self.subtitles)?;
-        let mut legend: Vec<(String, Swatch)> = self
-            .flows
-            .iter()
-            .map(|f| (f.label.clone(), Swatch::Fill(f.color, 1.0)))
-            .collect();
-        if self.flows.is_empty() {
-            legend.push(("no seat changed hands".to_string(), Swatch::Blank));
-        }
-        if let Some((from, to)) = self.window {
-            legend.push((
-                format!("policy window {from}–{to}"),
-                Swatch::Line(okabe_ito::BLACK),
-            ));
-        }
+        let legend = stack_legend(
+            self.flows.iter().map(|f| (f.label.as_str(), f.color)),
+            Some("no seat changed hands"),
+            self.window,
+        );
         let body = style::legend_below(&body, &legend)?;
 
         let years: Vec<i32> = self.totals().keys().copied().collect();
-        let (first, last) = match (years.first(), years.last()) {
-            (Some(&a), Some(&b)) if a < b => (a, b),
-            (Some(&a), _) => (a, a + 1),
-            _ => (0, 1),
-        };
+        let (first, last) = year_span(&years);
         let (top, cut) = self.y_top();
-        let mut chart = ChartBuilder::on(&body)
-            .margin_top(8)
-            .margin_right(30)
-            .margin_left(10)
-            .x_label_area_size(60)
-            .y_label_area_size(100)
-            .build_cartesian_2d(first as f64..last as f64, 0.0..top)?;
+        let mut chart = stack_plot(&body, first, last, top)?;
         let y_format = tick_format(top, 10);
         let x_format = |v: &f64| format!("{v:.0}");
         chart
@@ -398,47 +381,20 @@ impl Painter for HandoverChart {
             .y_label_formatter(&y_format)
             .draw()?;
 
-        let value_at = |flow: &Flow, year: i32| {
-            flow.values
-                .iter()
-                .find(|(y, _)| *y == year)
-                .map_or(0.0, |(_, v)| *v)
-        };
-        let mut lower: Vec<f64> = vec![0.0; years.len()];
-        for flow in &self.flows {
-            let upper: Vec<f64> = years
-                .iter()
-                .zip(&lower)
-                .map(|(year, base)| base + value_at(flow, *year))
-                .collect();
-            let clip = |v: f64| v.min(top);
-            let mut outline: Vec<(f64, f64)> = years
-                .iter()
-                .zip(&upper)
-                .map(|(y, v)| (*y as f64, clip(*v)))
-                .collect();
-            outline.extend(
-                years
-                    .iter()
-                    .zip(&lower)
-                    .rev()
-                    .map(|(y, v)| (*y as f64, clip(*v))),
-            );
-            if years.len() > 1 {
-                chart.draw_series(std::iter::once(Polygon::new(outline, flow.color.filled())))?;
-            }
-            lower = upper;
+        // A single year makes no area.
+        if years.len() > 1 {
+            let flows = self.flows.iter().map(|flow| {
+                let value_at = move |year: i32| {
+                    flow.values
+                        .iter()
+                        .find(|(y, _)| *y == year)
+                        .map_or(0.0, |(_, v)| *v)
+                };
+                (flow.color, value_at)
+            });
+            draw_stacked_areas(&mut chart, &years, flows, top)?;
         }
-        if let Some((from, to)) = self.window {
-            for year in [from, to] {
-                if year >= first && year <= last {
-                    chart.draw_series(std::iter::once(PathElement::new(
-                        vec![(year as f64, 0.0), (year as f64, top)],
-                        okabe_ito::BLACK.stroke_width(2),
-                    )))?;
-                }
-            }
-        }
+        draw_window(&mut chart, self.window, first, last, top)?;
         // The cut years say their totals, beside the first of them.
         if let Some(&(year, _)) = cut.first() {
             let left = (year as f64) < (first as f64 + last as f64) / 2.0;

@@ -4,6 +4,7 @@
 use super::data::{Accumulator, PointSeries};
 use super::style::{self, Drawn, Painter, Swatch, okabe_ito};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -425,17 +426,11 @@ impl Painter for StackChart {
         DB::ErrorType: 'static,
     {
         let body = style::title_block(root, &self.title, &self.subtitles)?;
-        let mut legend: Vec<(String, Swatch)> = self
-            .layers
-            .iter()
-            .map(|l| (l.label.clone(), Swatch::Fill(l.color, 1.0)))
-            .collect();
-        if let Some((from, to)) = self.window {
-            legend.push((
-                format!("policy window {from}–{to}"),
-                Swatch::Line(okabe_ito::BLACK),
-            ));
-        }
+        let legend = stack_legend(
+            self.layers.iter().map(|l| (l.label.as_str(), l.color)),
+            None,
+            self.window,
+        );
         let body = style::legend_below(&body, &legend)?;
 
         // Years where every layer is defined; the stack is only meaningful
@@ -450,51 +445,21 @@ impl Painter for StackChart {
                 .iter()
                 .all(|l| l.values.iter().any(|(y, v)| y == year && v.is_some()))
         });
-        let (first, last) = match (years.first(), years.last()) {
-            (Some(&a), Some(&b)) if a < b => (a, b),
-            (Some(&a), _) => (a, a + 1),
-            _ => (0, 1),
-        };
-        let mut chart = ChartBuilder::on(&body)
-            .margin_top(8)
-            .margin_right(30)
-            .margin_left(10)
-            .x_label_area_size(60)
-            .y_label_area_size(100)
-            .build_cartesian_2d(first as f64..last as f64, 0.0..1.0)?;
+        let (first, last) = year_span(&years);
+        let mut chart = stack_plot(&body, first, last, 1.0)?;
 
-        let value_at = |layer: &Layer, year: i32| {
-            layer
-                .values
-                .iter()
-                .find(|(y, _)| *y == year)
-                .and_then(|(_, v)| *v)
-                .unwrap_or(0.0)
-        };
-        let mut lower: Vec<f64> = vec![0.0; years.len()];
-        for layer in &self.layers {
-            let upper: Vec<f64> = years
-                .iter()
-                .zip(&lower)
-                .map(|(year, base)| base + value_at(layer, *year))
-                .collect();
-            let mut outline: Vec<(f64, f64)> = years
-                .iter()
-                .zip(&upper)
-                .map(|(y, v)| (*y as f64, v.min(1.0)))
-                .collect();
-            outline.extend(
-                years
+        let layers = self.layers.iter().map(|layer| {
+            let value_at = move |year: i32| {
+                layer
+                    .values
                     .iter()
-                    .zip(&lower)
-                    .rev()
-                    .map(|(y, v)| (*y as f64, v.min(1.0))),
-            );
-            if !years.is_empty() {
-                chart.draw_series(std::iter::once(Polygon::new(outline, layer.color.filled())))?;
-            }
-            lower = upper;
-        }
+                    .find(|(y, _)| *y == year)
+                    .and_then(|(_, v)| *v)
+                    .unwrap_or(0.0)
+            };
+            (layer.color, value_at)
+        });
+        draw_stacked_areas(&mut chart, &years, layers, 1.0)?;
 
         let x_format = |v: &f64| format!("{v:.0}");
         let y_format = |v: &f64| format!("{v:.1}");
@@ -512,16 +477,130 @@ impl Painter for StackChart {
             .y_label_formatter(&y_format)
             .draw()?;
 
-        if let Some((from, to)) = self.window {
-            for year in [from, to] {
-                if year >= first && year <= last {
-                    chart.draw_series(std::iter::once(PathElement::new(
-                        vec![(year as f64, 0.0), (year as f64, 1.0)],
-                        okabe_ito::BLACK.stroke_width(2),
-                    )))?;
-                }
+        draw_window(&mut chart, self.window, first, last, 1.0)
+    }
+}
+
+/// The legend of a stack of areas: one filled swatch per layer (`empty`,
+/// if given, when there is none), then the policy window's line.
+pub(super) fn stack_legend<'a>(
+    layers: impl IntoIterator<Item = (&'a str, RGBColor)>,
+    empty: Option<&str>,
+    window: Option<(i32, i32)>,
+) -> Vec<(String, Swatch)> {
+    let mut legend: Vec<(String, Swatch)> = layers
+        .into_iter()
+        .map(|(label, color)| (label.to_string(), Swatch::Fill(color, 1.0)))
+        .collect();
+    if let Some(empty) = empty.filter(|_| legend.is_empty()) {
+        legend.push((empty.to_string(), Swatch::Blank));
+    }
+    if let Some((from, to)) = window {
+        legend.push((
+            format!("policy window {from}–{to}"),
+            Swatch::Line(okabe_ito::BLACK),
+        ));
+    }
+    legend
+}
+
+/// The first and last of the sorted `years`, at least a year apart.
+pub(super) fn year_span(years: &[i32]) -> (i32, i32) {
+    match (years.first(), years.last()) {
+        (Some(&a), Some(&b)) if a < b => (a, b),
+        (Some(&a), _) => (a, a + 1),
+        _ => (0, 1),
+    }
+}
+
+/// The plot of a stack of areas in `body`: years `first` to `last`
+/// across, 0 to `top` up.
+pub(super) fn stack_plot<DB>(
+    body: &DrawingArea<DB, Shift>,
+    first: i32,
+    last: i32,
+    top: f64,
+) -> Result<StackPlot<'_, DB>, Box<dyn std::error::Error>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    Ok(ChartBuilder::on(body)
+        .margin_top(8)
+        .margin_right(30)
+        .margin_left(10)
+        .x_label_area_size(60)
+        .y_label_area_size(100)
+        .build_cartesian_2d(first as f64..last as f64, 0.0..top)?)
+}
+
+/// The chart a stack of areas is drawn on.
+pub(super) type StackPlot<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Stacks `layers` (colour and value per year, from the bottom up) over
+/// `years`, each layer an area from the sum of those below to that plus
+/// its own value, cut at `top`. Nothing is drawn without years.
+pub(super) fn draw_stacked_areas<DB, V>(
+    chart: &mut StackPlot<'_, DB>,
+    years: &[i32],
+    layers: impl IntoIterator<Item = (RGBColor, V)>,
+    top: f64,
+) -> Drawn
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    V: Fn(i32) -> f64,
+{
+    let mut lower: Vec<f64> = vec![0.0; years.len()];
+    for (color, value_at) in layers {
+        let upper: Vec<f64> = years
+            .iter()
+            .zip(&lower)
+            .map(|(year, base)| base + value_at(*year))
+            .collect();
+        let mut outline: Vec<(f64, f64)> = years
+            .iter()
+            .zip(&upper)
+            .map(|(y, v)| (*y as f64, v.min(top)))
+            .collect();
+        outline.extend(
+            years
+                .iter()
+                .zip(&lower)
+                .rev()
+                .map(|(y, v)| (*y as f64, v.min(top))),
+        );
+        if !years.is_empty() {
+            chart.draw_series(std::iter::once(Polygon::new(outline, color.filled())))?;
+        }
+        lower = upper;
+    }
+    Ok(())
+}
+
+/// The policy window's two vertical lines, from 0 to `top`, where they fall
+/// within `first` to `last`.
+pub(super) fn draw_window<DB>(
+    chart: &mut StackPlot<'_, DB>,
+    window: Option<(i32, i32)>,
+    first: i32,
+    last: i32,
+    top: f64,
+) -> Drawn
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    if let Some((from, to)) = window {
+        for year in [from, to] {
+            if year >= first && year <= last {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(year as f64, 0.0), (year as f64, top)],
+                    okabe_ito::BLACK.stroke_width(2),
+                )))?;
             }
         }
-        Ok(())
     }
+    Ok(())
 }

@@ -220,6 +220,29 @@ impl Manifest {
         output::write_json(&dir.join(MANIFEST), self)
     }
 
+    /// Reads the manifest of `dir`, a folder that must hold a whole,
+    /// complete run (not one still running or stopped, not one shard of a
+    /// study): what `report` and `compare` read.
+    pub fn read_whole_run(dir: &Path) -> Result<Manifest> {
+        let manifest = Manifest::read(dir)?;
+        if manifest.status != Status::Complete {
+            return Err(Error::BadInput(format!(
+                "{}: the run is not complete (status `{}`); finish it with `succession run ... --resume`",
+                dir.join(MANIFEST).display(),
+                manifest.status
+            )));
+        }
+        if let Some(shard) = manifest.shard {
+            return Err(Error::BadInput(format!(
+                "{}: shard {}/{} of a study, holding only some of its runs; merge the shards first (`succession merge`)",
+                dir.display(),
+                shard.index,
+                shard.count
+            )));
+        }
+        Ok(manifest)
+    }
+
     /// The resolved scenario's replicate count (None if the manifest lacks
     /// it).
     pub fn replicates(&self) -> Option<u32> {

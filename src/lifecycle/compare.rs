@@ -15,7 +15,7 @@
 use crate::chart::{self, CompareChart, ScenarioInfo, short_number};
 use crate::folder::layout::{CHARTS_DIR, LOCK, MANIFEST};
 use crate::folder::lock::FolderLock;
-use crate::folder::manifest::{Manifest, Status};
+use crate::folder::manifest::Manifest;
 use crate::folder::read::{Timeseries, bad, csv_error, open_csv, parse_cell, parse_integer};
 use crate::folder::{output, schema};
 use crate::study::compare::{self, Figures, Pairing, Row, Series, YearRow};
@@ -96,22 +96,7 @@ impl Folder {
             "compare reads run folders written by `succession run`",
         )?;
         let lock = FolderLock::shared(dir)?;
-        let manifest = Manifest::read(dir)?;
-        if manifest.status != Status::Complete {
-            return Err(Error::BadInput(format!(
-                "{}: the run is not complete (status `{}`); finish it with `succession run ... --resume`",
-                dir.join(MANIFEST).display(),
-                manifest.status
-            )));
-        }
-        if let Some(shard) = manifest.shard {
-            return Err(Error::BadInput(format!(
-                "{}: shard {}/{} of a study, holding only some of its runs; merge the shards first (`succession merge`)",
-                dir.display(),
-                shard.index,
-                shard.count
-            )));
-        }
+        let manifest = Manifest::read_whole_run(dir)?;
         Ok(Folder {
             dir: dir.to_path_buf(),
             manifest,

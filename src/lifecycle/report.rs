@@ -14,7 +14,7 @@ pub mod html;
 use crate::chart::{self, ChartOptions, Handover, PointsTable, ScenarioInfo};
 use crate::folder::layout::{self, CHARTS_DIR, REPORT};
 use crate::folder::lock::FolderLock;
-use crate::folder::manifest::{Manifest, Status};
+use crate::folder::manifest::Manifest;
 use crate::folder::read::Table;
 use crate::folder::{output, schema};
 use crate::study::summary::FIGURES;
@@ -55,22 +55,7 @@ pub fn report(request: &ReportRequest) -> Result<ReportOutcome> {
         dir,
         "a report is written for a run folder written by `succession run`",
     )?;
-    let manifest = Manifest::read(dir)?;
-    if manifest.status != Status::Complete {
-        return Err(Error::BadInput(format!(
-            "{}: the run is not complete (status `{}`); finish it with `succession run ... --resume`",
-            dir.join(layout::MANIFEST).display(),
-            manifest.status
-        )));
-    }
-    if let Some(shard) = manifest.shard {
-        return Err(Error::BadInput(format!(
-            "{}: shard {}/{} of a study, holding only some of its runs; merge the shards first (`succession merge`)",
-            dir.display(),
-            shard.index,
-            shard.count
-        )));
-    }
+    let manifest = Manifest::read_whole_run(dir)?;
     let _lock = FolderLock::exclusive(dir, "`succession report`")?;
     let mut page = gather(dir, &manifest)?;
 

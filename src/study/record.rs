@@ -14,7 +14,7 @@ use crate::model::schema::{
     FieldType::{Integer, Number, String as Text},
 };
 use crate::model::{EventSample, YearEnd, YearMetrics};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, roster};
 use crate::{Error, model};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -74,19 +74,21 @@ impl Recording {
     }
 }
 
+// The leading columns, as the roster declares them.
+const POINT: Column = roster::FIELDS[0];
+const REPLICATE: Column = roster::FIELDS[1];
+const COMMUNITY: Column = roster::FIELDS[2];
+const KIND: Column = roster::FIELDS[3];
+const YEAR: Column = Column::new("year", Integer, "", "calendar year");
+
 /// The columns of `events.csv`, in order.
 pub const EVENT_COLUMNS: [Column; 16] = [
-    Column::new("point", Integer, "", "parameter point (0 without a sweep)"),
-    Column::new("replicate", Integer, "", "replicate, from 0"),
+    POINT,
+    REPLICATE,
     Column::new("year", Integer, "", "calendar year of the event"),
-    Column::new("community", Integer, "", "community index, from 0"),
-    Column::new("kind", Text, "", "community kind: `urban` or `rural`"),
-    Column::new(
-        "seat",
-        Integer,
-        "",
-        "seat index within the community, from 0",
-    ),
+    COMMUNITY,
+    KIND,
+    roster::FIELDS[4],
     Column::new(
         "event",
         Text,
@@ -146,9 +148,9 @@ pub const EVENT_COLUMNS: [Column; 16] = [
 
 /// The columns of `transitions.csv`, in order.
 pub const TRANSITION_COLUMNS: [Column; 6] = [
-    Column::new("point", Integer, "", "parameter point (0 without a sweep)"),
-    Column::new("replicate", Integer, "", "replicate, from 0"),
-    Column::new("year", Integer, "", "calendar year"),
+    POINT,
+    REPLICATE,
+    YEAR,
     Column::new(
         "from",
         Text,
@@ -172,11 +174,11 @@ pub const TRANSITION_COLUMNS: [Column; 6] = [
 /// The columns of `trajectories.csv`, in order (families expand to one
 /// column per cohort and per skill).
 pub const TRAJECTORY_COLUMNS: [Column; 10] = [
-    Column::new("point", Integer, "", "parameter point (0 without a sweep)"),
-    Column::new("replicate", Integer, "", "replicate, from 0"),
-    Column::new("year", Integer, "", "calendar year"),
-    Column::new("community", Integer, "", "community index, from 0"),
-    Column::new("kind", Text, "", "community kind: `urban` or `rural`"),
+    POINT,
+    REPLICATE,
+    YEAR,
+    COMMUNITY,
+    KIND,
     Column::new(
         "capacity",
         Number,

@@ -397,7 +397,7 @@ const STYLE: &str = "
 body { margin: 0; background: #f3f3f0; color: #1f2328;
   font-family: system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif;
   font-size: 16px; line-height: 1.5; }
-main { max-width: 1120px; margin: 0 auto; padding: 28px 40px 48px; background: #fff;
+main { max-width: 1240px; margin: 0 auto; padding: 28px 40px 48px; background: #fff;
   min-height: 100vh; box-shadow: 0 0 0 1px #e4e4df; }
 header { border-bottom: 3px solid #0072b2; padding-bottom: 14px; }
 .kicker { margin: 0; color: #0072b2; font-size: 13px; letter-spacing: .08em; text-transform: uppercase; font-weight: 600; }
@@ -429,8 +429,8 @@ details > summary { cursor: pointer; font-weight: 600; color: #0a5c8f; }
 figure { margin: 20px 0 28px; }
 figure svg { display: block; width: 100%; height: auto; border: 1px solid #e4e4df; border-radius: 4px; }
 figcaption { font-size: 13px; color: #57606a; margin-top: 4px; }
-table.handover { font-size: 13px; }
-table.handover th, table.handover td { padding: 4px 7px; }
+table.handover { font-size: 12px; }
+table.handover th, table.handover td { padding: 3px 5px; }
 table.handover th.pair { text-align: right; white-space: nowrap; font-weight: 500; }
 table.handover th.group { text-align: center; border-left: 2px solid #fff; border-right: 2px solid #fff; }
 table.handover td.decade { font-weight: 600; white-space: nowrap; }
