@@ -463,8 +463,75 @@ fn recorded_files_survive_resume_and_merge() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
 }
 
-/// A fraction outside (0, 1], or a sample without `--events`, is bad
-/// input: exit 2, one line, nothing written.
+/// A run whose sampled communities have no event has no rows in
+/// `events.csv`; shards holding such runs still merge into the files of the
+/// whole run. (One community of 300, a year from the 2025 roster: three of
+/// the four replicates see no event there.)
+#[test]
+fn runs_without_events_merge() {
+    let dir = temp();
+    let args = |out: &Path, extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "run",
+            "scenarios/policy-2025.toml",
+            "--set",
+            "communities=300",
+            "--set",
+            "replicates=4",
+            "--set",
+            "end_year=2026",
+            "--set",
+            "policy_window=[2026, 2026]",
+            "--events",
+            "--events-sample",
+            "0.0034",
+            "--quiet",
+            "--out",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.push(out.to_str().unwrap().to_string());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let run = |v: Vec<String>| run_ok(&v.iter().map(String::as_str).collect::<Vec<_>>());
+    let whole = dir.path().join("whole");
+    run(args(&whole, &[]));
+    let events = Table::read(&whole.join("events.csv"));
+    let replicates: std::collections::BTreeSet<&str> =
+        events.rows.iter().map(|r| r[1].as_str()).collect();
+    assert!(
+        !events.rows.is_empty() && replicates.len() < 4,
+        "some replicate has no event: {replicates:?}"
+    );
+    let shards: Vec<_> = (0..2).map(|i| dir.path().join(format!("s{i}"))).collect();
+    for (i, shard) in shards.iter().enumerate() {
+        run(args(shard, &["--shard", &format!("{i}/2")]));
+    }
+    let merged = dir.path().join("merged");
+    let output = succession(
+        &root(),
+        &[
+            "merge",
+            shards[0].to_str().unwrap(),
+            shards[1].to_str().unwrap(),
+            "--out",
+            merged.to_str().unwrap(),
+            "--quiet",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    for name in ["events.csv", "transitions.csv", "timeseries.csv"] {
+        assert!(
+            std::fs::read(whole.join(name)).unwrap() == std::fs::read(merged.join(name)).unwrap(),
+            "{name} after merge"
+        );
+    }
+}
+
+/// A fraction outside (0, 1], one that keeps no community (0.003 of 300),
+/// or a sample without `--events`, is bad input: exit 2, one line, nothing
+/// written.
 #[test]
 fn a_bad_sample_is_refused_before_anything_is_written() {
     for flags in [
@@ -472,6 +539,7 @@ fn a_bad_sample_is_refused_before_anything_is_written() {
         vec!["--events", "--events-sample", "1.5"],
         vec!["--events", "--events-sample", "x"],
         vec!["--events-sample", "0.5"],
+        vec!["--events", "--events-sample", "0.003"],
         vec!["--trajectories", "0"],
     ] {
         let dir = temp();

@@ -165,9 +165,25 @@ impl ShardSet {
         )
     }
 
-    /// Writes the interleaving of the shards' `name` files into `out`.
+    /// Writes the interleaving of the shards' `name` files into `out`. A
+    /// run has rows in every file but those its shard's checksums record
+    /// with none (no seat event in its sampled communities).
     pub fn interleave(&self, name: &str, out: &RunFolder) -> Result<()> {
         let runs = self.all_runs();
+        let without_rows: Vec<std::collections::HashSet<(u32, u32)>> = self
+            .manifests
+            .iter()
+            .map(|manifest| {
+                manifest
+                    .checksums
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .filter(|sum| sum.rows == 0)
+                    .map(|sum| sum.run())
+                    .collect()
+            })
+            .collect();
         let mut readers = Vec::with_capacity(self.dirs.len());
         let mut header = None;
         for dir in &self.dirs {
@@ -190,7 +206,8 @@ impl ShardSet {
             writeln!(writer, "{}", header.unwrap_or_default()).map_err(io)?;
             let n_shards = self.dirs.len() as u32;
             for (position, &run) in runs.iter().enumerate() {
-                let (path, lines) = &mut readers[Shard::owner(position, n_shards) as usize];
+                let owner = Shard::owner(position, n_shards) as usize;
+                let (path, lines) = &mut readers[owner];
                 let mut n_rows = 0;
                 while let Some(Ok(line)) = lines.peek() {
                     if output::run_of_row(line) != Some(run) {
@@ -200,7 +217,7 @@ impl ShardSet {
                     lines.next();
                     n_rows += 1;
                 }
-                if n_rows == 0 {
+                if n_rows == 0 && !without_rows[owner].contains(&run) {
                     return Err(Error::BadInput(format!(
                         "{}: has no rows of point {}, replicate {}",
                         path.display(),
