@@ -15,7 +15,6 @@ use super::series::{
 use super::style::{self, Drawn, Painter};
 use crate::Result;
 use crate::folder::read::{bad, csv_error, open_csv, parse_integer, parse_point};
-use crate::model::params::Cohort;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -27,12 +26,7 @@ pub const TRANSITIONS: &str = "transitions.csv";
 
 /// Who holds a seat, in the order of `transitions.csv`'s `from` and `to`:
 /// the three cohorts, then vacant.
-pub const HOLDERS: [&str; 4] = [
-    Cohort::Revolutionary.name(),
-    Cohort::Experience.name(),
-    Cohort::Knowledge.name(),
-    "vacant",
-];
+pub const HOLDERS: [&str; 4] = crate::model::events::HOLDER_NAMES;
 
 /// A 4 × 4 matrix of seats, `[from][to]` in [`HOLDERS`] order.
 pub type Matrix = [[f64; 4]; 4];

@@ -26,6 +26,7 @@ pub use compare::{COMPARE_STEM, COMPARE_TITLE, CompareChart, compare_layout, dra
 pub use data::{PointsTable, ScenarioInfo, short_number};
 pub use handover::{HOLDERS, Handover, Matrix, TRANSITIONS, pair_color, pair_label};
 pub use posterior::draw_posterior;
+pub use sensitivity::{FigureIndices, read as read_sensitivity};
 pub use sweep::{SweepLayout, sweep_layout};
 
 use crate::model::params::{Cohort, IssueType};

@@ -113,7 +113,7 @@ fn gather(dir: &Path, manifest: &Manifest) -> Result<Page> {
     };
     let sensitivity_path = dir.join(schema::SENSITIVITY);
     let sensitivity = if sensitivity_path.is_file() {
-        sensitivity(&Table::read(&sensitivity_path)?)?
+        sensitivity(&sensitivity_path)?
     } else {
         Vec::new()
     };
@@ -314,58 +314,25 @@ fn decades(handover: &Handover, point: String) -> DecadeTable {
     }
 }
 
-/// `sensitivity.csv` grouped by figure, then parameter, in file order.
-fn sensitivity(table: &Table) -> Result<Vec<IndexTable>> {
-    let cols = ["figure", "parameter", "index", "value", "lo", "hi"]
-        .map(|name| table.require(name))
+/// `sensitivity.csv` grouped by figure, then parameter, in file order, as
+/// the chart module reads it.
+fn sensitivity(path: &Path) -> Result<Vec<IndexTable>> {
+    Ok(chart::read_sensitivity(path)?
         .into_iter()
-        .collect::<Result<Vec<_>>>()?;
-    let mut out: Vec<IndexTable> = Vec::new();
-    for row in 0..table.rows.len() {
-        let (figure, parameter, index) = (
-            table.text(row, cols[0]),
-            table.text(row, cols[1]),
-            table.text(row, cols[2]),
-        );
-        let estimate = (
-            table.number(row, cols[3])?,
-            table.number(row, cols[4])?,
-            table.number(row, cols[5])?,
-        );
-        if out.last().is_none_or(|t| t.figure != figure) {
-            out.push(IndexTable {
-                figure: figure.to_string(),
-                indices: Vec::new(),
-                rows: Vec::new(),
-            });
-        }
-        let t = out.last_mut().expect("pushed above");
-        let i = match t.indices.iter().position(|x| x == index) {
-            Some(i) => i,
-            None => {
-                t.indices.push(index.to_string());
-                t.indices.len() - 1
-            }
-        };
-        let p = match t.rows.iter().position(|(name, _)| name == parameter) {
-            Some(p) => p,
-            None => {
-                t.rows.push((parameter.to_string(), Vec::new()));
-                t.rows.len() - 1
-            }
-        };
-        let estimates = &mut t.rows[p].1;
-        if estimates.len() <= i {
-            estimates.resize(i + 1, (None, None, None));
-        }
-        estimates[i] = estimate;
-    }
-    for t in &mut out {
-        for (_, estimates) in &mut t.rows {
-            estimates.resize(t.indices.len(), (None, None, None));
-        }
-    }
-    Ok(out)
+        .map(|figure| IndexTable {
+            rows: figure
+                .parameters
+                .into_iter()
+                .zip(figure.estimates)
+                .map(|(parameter, mut estimates)| {
+                    estimates.resize(figure.indices.len(), (None, None, None));
+                    (parameter, estimates)
+                })
+                .collect(),
+            figure: figure.figure,
+            indices: figure.indices,
+        })
+        .collect())
 }
 
 /// The comparisons of the folder: its own `compare.csv`, then those of its

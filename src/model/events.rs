@@ -87,18 +87,17 @@ pub const HOLDERS: usize = Cohort::ALL.len() + 1;
 /// The holder index of a vacant seat.
 pub const VACANT: usize = Cohort::ALL.len();
 
-/// The name of holder `index` (a cohort's name, or `vacant`).
-pub fn holder_name(index: usize) -> &'static str {
-    Cohort::ALL
-        .get(index)
-        .map_or("vacant", |cohort| cohort.name())
-}
-
-/// The holder index of a seat.
-#[inline]
-pub fn holder(seat: &Option<Leader>) -> usize {
-    seat.as_ref().map_or(VACANT, |leader| leader.cohort.index())
-}
+/// The holders' names in holder order: the cohorts', then `vacant` (the
+/// `from` and `to` of `transitions.csv`).
+pub const HOLDER_NAMES: [&str; HOLDERS] = {
+    let mut names = ["vacant"; HOLDERS];
+    let mut i = 0;
+    while i < Cohort::NAMES.len() {
+        names[i] = Cohort::NAMES[i];
+        i += 1;
+    }
+    names
+};
 
 #[cfg(test)]
 mod tests {
@@ -121,9 +120,9 @@ mod tests {
     #[test]
     fn holders_are_the_cohorts_then_vacant() {
         assert_eq!(
-            (0..HOLDERS).map(holder_name).collect::<Vec<_>>(),
+            HOLDER_NAMES,
             ["revolutionary", "experience", "knowledge", "vacant"]
         );
-        assert_eq!(holder(&None), VACANT);
+        assert_eq!(HOLDER_NAMES[VACANT], "vacant");
     }
 }

@@ -295,7 +295,6 @@ impl Study {
         recording: &Recording,
         shard: Option<Shard>,
     ) -> Result<Study> {
-        recording.validate()?;
         let overrides = sets
             .iter()
             .map(|s| Override::parse_set(s))
@@ -340,14 +339,7 @@ impl Study {
         if let Some(roster) = &roster {
             fit_to_roster(&source, &overrides, roster, &mut scenario)?;
         }
-        if let Some(fraction) = recording.events
-            && (f64::from(scenario.communities) * fraction).floor() < 1.0
-        {
-            return Err(Error::BadInput(format!(
-                "--events-sample {fraction}: keeps no community of the {} (it keeps floor(F x communities) of them)",
-                scenario.communities
-            )));
-        }
+        recording.validate(scenario.communities)?;
         let warnings = source.warnings.clone();
         let recording = Recording {
             snapshots: Recording::snapshots(&recording.snapshots).snapshots,

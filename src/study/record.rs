@@ -5,8 +5,9 @@
 //! declared once here: the writers below and the run folder's schema take
 //! them from this one place.
 
+use crate::Error;
 use crate::Result;
-use crate::model::events::{Change, HOLDERS, holder_name};
+use crate::model::events::{Change, HOLDER_NAMES, HOLDERS};
 use crate::model::metrics::expand;
 use crate::model::params::{Cohort, Skill};
 use crate::model::schema::{
@@ -15,7 +16,6 @@ use crate::model::schema::{
 };
 use crate::model::{EventSample, YearEnd, YearMetrics};
 use crate::scenario::{Scenario, roster};
-use crate::{Error, model};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 
@@ -46,14 +46,20 @@ impl Recording {
         }
     }
 
-    /// Checks the event fraction and the trajectory count, naming the
-    /// flag at fault.
-    pub fn validate(&self) -> Result<()> {
-        if let Some(fraction) = self.events
-            && EventSample::new(fraction).is_none()
-        {
+    /// Checks the event fraction for a run of `n_communities`: in (0, 1],
+    /// and keeping at least one community, naming the flag at fault.
+    pub fn validate(&self, n_communities: u32) -> Result<()> {
+        let Some(fraction) = self.events else {
+            return Ok(());
+        };
+        if EventSample::new(fraction).is_none() {
             return Err(Error::BadInput(format!(
                 "--events-sample {fraction}: must be a fraction of communities in (0, 1]"
+            )));
+        }
+        if (f64::from(n_communities) * fraction).floor() < 1.0 {
+            return Err(Error::BadInput(format!(
+                "--events-sample {fraction}: keeps no community of the {n_communities} (it keeps floor(F x communities) of them)"
             )));
         }
         Ok(())
@@ -308,26 +314,14 @@ pub fn write_transitions(
     metrics: &[YearMetrics],
 ) -> std::io::Result<()> {
     for row in metrics {
-        for from in 0..HOLDERS {
-            for to in 0..HOLDERS {
-                writeln!(
-                    out,
-                    "{point},{replicate},{},{},{},{}",
-                    row.year,
-                    holder_name(from),
-                    holder_name(to),
-                    row.handover[from * HOLDERS + to]
-                )?;
+        for (cells, from) in row.handover.chunks(HOLDERS).zip(HOLDER_NAMES) {
+            for (seats, to) in cells.iter().zip(HOLDER_NAMES) {
+                writeln!(out, "{point},{replicate},{},{from},{to},{seats}", row.year)?;
             }
         }
     }
     Ok(())
 }
-
-// The writers above spell out the families' members in these orders.
-const _: () = {
-    assert!(model::events::HOLDERS == Cohort::ALL.len() + 1);
-};
 
 #[cfg(test)]
 mod tests {
